@@ -28,7 +28,9 @@ export const DEFAULT_OPTIONS = {
   flush: {
     batchBytes: 4 * 1024 * 1024,
     batchWaitMs: 200,
-    maxBatchBytes: 32 * 1024 * 1024,
+    // ~16k events: large enough for efficient inserts, small enough that processing a batch
+    // never blocks the event loop (and request latency) for long.
+    maxBatchBytes: 8 * 1024 * 1024,
     dedupCapacity: 200_000,
     retryMinMs: 100,
     retryMaxMs: 5_000,
