@@ -66,7 +66,8 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
   /** Events waiting for an opt-in decision: memory only, never persisted. */
   let pending: Array<[SdkEvent, string]> = [];
 
-  const queue = createQueue({ maxSize: options.maxQueueSize, local, report, onAdopt: () => delivery.schedule() });
+  // Adopted events are already late: send them now rather than after flushInterval.
+  const queue = createQueue({ maxSize: options.maxQueueSize, local, report, onAdopt: () => void delivery.flush() });
   const delivery = createDelivery({ options, queue, report });
 
   const guard = <A extends unknown[], R>(fn: (...args: A) => R) => safely(report, fn);
