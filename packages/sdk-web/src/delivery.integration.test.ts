@@ -57,6 +57,61 @@ describe('delivery', () => {
     expect(errors).toEqual([]);
   });
 
+  it('wire format of a track event (normalised snapshot: a change to what goes over the wire shows in review)', async () => {
+    const sink = await sinkWith();
+    const { core } = tab({ host: sink.url, flushInterval: 0 });
+    core.track('Order Completed', { revenue: 9.5 }, { category: 'analytics', timestamp: new Date('2026-01-02T03:04:05.678Z') });
+    await vi.waitFor(() => expect(sink.events()).toHaveLength(1));
+    const volatile = new Set(['messageId', 'anonymousId', 'sessionId', 'userAgent', 'locale', 'timezone']);
+    const normalised = JSON.parse(JSON.stringify(sink.events()[0]), (key, value: unknown) =>
+      volatile.has(key) ? `<${key}>` : value,
+    ) as unknown;
+    expect(normalised).toMatchInlineSnapshot(`
+      {
+        "anonymousId": "<anonymousId>",
+        "context": {
+          "campaign": {
+            "name": "spring",
+            "source": "news",
+          },
+          "consent": {
+            "categoryPreferences": {
+              "analytics": true,
+              "marketing": true,
+            },
+          },
+          "library": {
+            "name": "@cdp/sdk-web",
+            "version": "0.1.0",
+          },
+          "locale": "<locale>",
+          "page": {
+            "path": "/products",
+            "referrer": "",
+            "search": "?utm_source=news&utm_campaign=spring",
+            "title": "",
+            "url": "https://www.shop.example.co.uk/products?utm_source=news&utm_campaign=spring",
+          },
+          "screen": {
+            "density": 1,
+            "height": 0,
+            "width": 0,
+          },
+          "sessionId": "<sessionId>",
+          "timezone": "<timezone>",
+          "userAgent": "<userAgent>",
+        },
+        "event": "Order Completed",
+        "messageId": "<messageId>",
+        "properties": {
+          "revenue": 9.5,
+        },
+        "timestamp": "2026-01-02T03:04:05.678Z",
+        "type": "track",
+      }
+    `);
+  });
+
   it('sends at once when flushAt events are queued', async () => {
     const sink = await sinkWith();
     const { core } = tab({ host: sink.url, flushAt: 3, flushInterval: 60_000 });

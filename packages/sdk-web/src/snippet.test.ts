@@ -27,15 +27,19 @@ describe('loader snippet', () => {
     (cdp['init'] as (o: object) => void)({ writeKey: 'wk', host: DEAD_HOST, flushInterval: 60_000 });
     (cdp['page'] as () => void)();
     (cdp['track'] as (e: string) => void)('before load');
+    const calledAt = Date.now();
     (cdp.consent['set'] as (c: object) => void)({ marketing: false });
     (cdp['track'] as (e: string, p: object, o: object) => void)('ad', {}, { category: 'marketing' });
     expect(cdp.q.map(([n]) => n)).toEqual(['on', 'init', 'page', 'track', 'consent.set', 'track']);
     expect(persistedEvents()).toEqual([]);
 
-    await import('./browser.js'); // the script arrives
+    await new Promise((r) => setTimeout(r, 20));
+    await import('./browser.js'); // the script arrives, later
     const api = global.cdp as unknown as typeof import('./index.js');
     expect(typeof api.anonymousId()).toBe('string');
     expect(persistedEvents().map((e) => e.event ?? e.type)).toEqual(['page', 'before load']);
+    // Replayed events keep the time of the call, not of the replay.
+    expect(Date.parse(persistedEvents()[1]!.timestamp)).toBeLessThanOrEqual(calledAt);
     expect(api.consent.get()?.categories).toMatchObject({ marketing: false });
     expect(errors).toEqual([]);
 
