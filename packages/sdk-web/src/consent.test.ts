@@ -83,6 +83,14 @@ describe('consent, opt-in model', () => {
     expect(sent()).toEqual([]);
   });
 
+  it('holds at most maxQueueSize events while undecided, dropping the oldest', () => {
+    const t = startCore({ flushInterval: DAY, maxQueueSize: 2, consent: { model: 'opt-in' } });
+    stop.push(() => t.core.destroy());
+    for (const n of [1, 2, 3]) t.core.track(`e${n}`);
+    t.core.consent.set({ analytics: true });
+    expect(sent()).toEqual(['e2', 'e3']);
+  });
+
   it('treats categories the visitor did not mention as denied once they decided', () => {
     const { core } = tab({ model: 'opt-in' });
     core.track('ad', {}, { category: 'marketing' });

@@ -83,7 +83,7 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
         report('plugin_failed', `Plugin ${plugin.name} failed; the event is dropped`, { cause, details: { messageIds: [event.messageId] } });
         return;
       }
-      if (out === null) return;
+      if (!out) return;
     }
     if (byteLength(JSON.stringify(out)) > DEFAULT_LIMITS.maxEventBytes) {
       report('event_too_large', `Event larger than ${DEFAULT_LIMITS.maxEventBytes} bytes; dropped`, { details: { messageIds: [out.messageId] } });
@@ -96,7 +96,8 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
   const route = (event: SdkEvent, category: string) => {
     const allowed = consent.allows(category);
     if (allowed) deliver(event);
-    else if (allowed === undefined) pending.push([event, category]);
+    // Bounded like the queue: a visitor who never answers the banner must not grow memory without end.
+    else if (allowed === undefined && pending.push([event, category]) > options.maxQueueSize) pending.shift();
   };
 
   /** Applies a consent change: persist or wipe ids, release or discard held events. */
