@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Analytics, type DeliveredInfo, type DropInfo } from './analytics.js';
 import { DeliveryError, RequestTimeoutError, type AnalyticsError } from './errors.js';
 import type { Options } from './options.js';
-import { startTestServer, type Reply, type TestServer } from './test-server.js';
+import { startTestServer, type Reply, type TestServer } from './testing.js';
 
 let server: TestServer | undefined;
 const clients: Analytics[] = [];

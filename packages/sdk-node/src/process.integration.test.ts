@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type Reply, type TestServer } from './test-server.js';
+import { startTestServer, type Reply, type TestServer } from './testing.js';
 
 /** Runs process-fixture.ts in a fresh node process; resolves with its output, exit code and run time. */
 function runFixture(host: string, events: number, mode: 'close' | 'flush' | 'none') {

@@ -1,7 +1,8 @@
 /**
- * Test-only: a real HTTP server on 127.0.0.1 that records what the SDK sends and
- * answers as each test scripts it. Every body it receives is checked against the
- * protocol schemas (the wire contract), so any test that sends proves it too.
+ * `@cdp/sdk-node/testing`: a real HTTP collector on 127.0.0.1 for tests (ours and
+ * apps'), recording what the SDK sends and answering as each test scripts it.
+ * Every body it receives is checked against the protocol schemas (the wire
+ * contract), so any test that sends proves it too.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
