@@ -5,5 +5,12 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
-  test: { name: 'sdk-node', include: ['src/**/*.test.ts'] },
+  test: {
+    name: 'sdk-node',
+    include: ['src/**/*.test.ts'],
+    // The ingestion API's embedded ClickHouse binds one data directory per process.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
 });
