@@ -6,10 +6,13 @@ export interface RequestFacts {
   workspaceId: string;
   keyId: string;
   receivedAt: number;
+  /** `receivedAt` as ISO-8601, computed once per request. */
+  receivedIso: string;
   /** Batch-level context and integrations: defaults under each event's own. */
   batchContext: EventContext | undefined;
   batchIntegrations: JsonObject | undefined;
   batchSentAt: number | undefined;
+  batchSentIso: string | null;
   /** Client IP, set only when IP capture is enabled. */
   ip: string | undefined;
 }
@@ -71,8 +74,8 @@ export function buildEventRow(event: Event, messageId: string, facts: RequestFac
     group_id: event.type === 'group' ? event.groupId : '',
     previous_id: event.type === 'alias' ? event.previousId : '',
     timestamp: iso(eventTime(event, facts)),
-    sent_at: sentAt === undefined ? null : iso(sentAt),
-    received_at: iso(facts.receivedAt),
+    sent_at: sentAt === undefined ? null : sentAt === facts.batchSentAt ? facts.batchSentIso : iso(sentAt),
+    received_at: facts.receivedIso,
     properties: event.type === 'track' || event.type === 'page' || event.type === 'screen' ? (event.properties ?? {}) : {},
     traits: event.type === 'identify' || event.type === 'group' ? (event.traits ?? {}) : {},
     context,

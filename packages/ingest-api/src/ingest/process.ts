@@ -18,6 +18,20 @@ import { buildEventRow, derivedMessageId, utf8Exceeds, type RequestFacts } from 
  */
 const ROW_ALLOWANCE_BYTES = 1_024;
 
+/** What the route knows about a request before looking at the body. */
+export type RequestBasics = Pick<RequestFacts, 'workspaceId' | 'keyId' | 'receivedAt' | 'ip'>;
+
+function requestFacts(basics: RequestBasics, batch: { context?: RequestFacts['batchContext']; integrations?: RequestFacts['batchIntegrations']; sentAt?: number }): RequestFacts {
+  return {
+    ...basics,
+    receivedIso: new Date(basics.receivedAt).toISOString(),
+    batchContext: batch.context,
+    batchIntegrations: batch.integrations,
+    batchSentAt: batch.sentAt,
+    batchSentIso: batch.sentAt === undefined ? null : new Date(batch.sentAt).toISOString(),
+  };
+}
+
 export interface ProcessedRequest {
   /** Spool lines for accepted events and dead letters, ready to append. */
   lines: string;
@@ -34,7 +48,7 @@ interface Sink {
 }
 
 /** Validates a `/v1/batch`-style body and turns it into spool lines. */
-export function processBatch(body: unknown, facts: Omit<RequestFacts, 'batchContext' | 'batchIntegrations' | 'batchSentAt'>, limits: Limits): ProcessedRequest {
+export function processBatch(body: unknown, facts: RequestBasics, limits: Limits): ProcessedRequest {
   if (!isPlainObject(body)) throw new ApiError('invalid_body', { message: 'Expected a JSON object with a "batch" array.' });
   const envelope = batchEnvelopeSchema.safeParse(body);
   if (!envelope.success) {
@@ -49,13 +63,12 @@ export function processBatch(body: unknown, facts: Omit<RequestFacts, 'batchCont
       path: 'batch',
     });
   }
-  const batchSentAt = sentAt === undefined ? undefined : parseIsoDate(sentAt);
-  const full: RequestFacts = {
-    ...facts,
-    batchContext: context,
-    batchIntegrations: integrations,
-    batchSentAt: batchSentAt === undefined || Number.isNaN(batchSentAt) ? undefined : batchSentAt,
-  };
+  const batchSentAt = sentAt === undefined ? Number.NaN : parseIsoDate(sentAt);
+  const full = requestFacts(facts, {
+    ...(context === undefined ? {} : { context }),
+    ...(integrations === undefined ? {} : { integrations }),
+    ...(Number.isNaN(batchSentAt) ? {} : { sentAt: batchSentAt }),
+  });
   const sink: Sink = { lines: [], rejected: [], accepted: 0 };
   for (let i = 0; i < batch.length; i++) processOne(batch[i], i, `batch[${i}]`, undefined, full, limits, sink);
   const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: sink.rejected };
@@ -75,10 +88,10 @@ export function processBatch(body: unknown, facts: Omit<RequestFacts, 'batchCont
 export function processSingle(
   body: unknown,
   type: EventType,
-  facts: Omit<RequestFacts, 'batchContext' | 'batchIntegrations' | 'batchSentAt'>,
+  facts: RequestBasics,
   limits: Limits,
 ): ProcessedRequest {
-  const full: RequestFacts = { ...facts, batchContext: undefined, batchIntegrations: undefined, batchSentAt: undefined };
+  const full = requestFacts(facts, {});
   const sink: Sink = { lines: [], rejected: [], accepted: 0 };
   processOne(body, 0, '', type, full, limits, sink);
   const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: [] };

@@ -8,7 +8,10 @@ import type { ClickHouseTransport } from '../storage/transport.js';
  * covered by the insert dedup tokens of the replayed batch.
  */
 export class MessageIdDedup {
-  readonly #recent = new Map<string, true>();
+  // Two generations instead of an LRU: O(1) without per-insert iterator
+  // allocation; remembers between capacity/2 and capacity recent ids.
+  #current = new Set<string>();
+  #previous = new Set<string>();
   readonly #capacity: number;
   readonly #transport: ClickHouseTransport;
 
@@ -24,7 +27,7 @@ export class MessageIdDedup {
       const unknown: string[] = [];
       for (const id of ids) {
         const key = dedupKey(workspace, id);
-        if (this.#recent.has(key)) seen.add(key);
+        if (this.#current.has(key) || this.#previous.has(key)) seen.add(key);
         else unknown.push(id);
       }
       if (unknown.length === 0) continue;
@@ -40,17 +43,20 @@ export class MessageIdDedup {
   /** Records ids as stored (after their insert committed). */
   remember(keys: Iterable<string>): void {
     for (const key of keys) {
-      this.#recent.set(key, true);
-      if (this.#recent.size > this.#capacity) {
-        const oldest = this.#recent.keys().next();
-        if (oldest.done !== true) this.#recent.delete(oldest.value);
+      this.#current.add(key);
+      if (this.#current.size >= this.#capacity / 2) {
+        this.#previous = this.#current;
+        this.#current = new Set();
       }
     }
   }
 
   /** Forgets ids of a workspace (after an erasure deletes their events). */
   forget(keys: Iterable<string>): void {
-    for (const key of keys) this.#recent.delete(key);
+    for (const key of keys) {
+      this.#current.delete(key);
+      this.#previous.delete(key);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import {
   INSERT_SETTINGS,
   READONLY_LIMITS,
@@ -32,7 +32,13 @@ export class HttpTransport implements ClickHouseTransport {
   }
 
   static async open(options: HttpTransportOptions): Promise<HttpTransport> {
-    const base = { url: options.url, request_timeout: options.requestTimeoutMs ?? 30_000, clickhouse_settings: COMMON_SETTINGS };
+    const base = {
+      url: options.url,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      clickhouse_settings: COMMON_SETTINGS,
+      // Failures surface as errors to the caller, which logs them once; the client would log each attempt.
+      log: { level: ClickHouseLogLevel.OFF },
+    };
     // The database may not exist yet: create it through a client bound to `default`.
     const bootstrap = createClient(base);
     try {

@@ -81,7 +81,7 @@ function parseLiteral(text: string): unknown {
   return value();
 }
 
-export async function startClickHouseHttpFront(options: { path: string }): Promise<ClickHouseHttpFront> {
+export async function startClickHouseHttpFront(options: { path: string; port?: number }): Promise<ClickHouseHttpFront> {
   const sessions = new Map<string, Promise<Session>>();
   const sessionFor = (database: string, settings: Array<[string, string]>): Promise<Session> => {
     const key = JSON.stringify([database, settings]);
@@ -166,11 +166,12 @@ export async function startClickHouseHttpFront(options: { path: string }): Promi
       res.end(message.startsWith('Code:') ? message : `Code: ${code}. DB::Exception: ${message}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions.values()) (await s).close();
     },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../app.js';
+import { createLogger } from '../http/logger.js';
 import type { Options } from '../config/options.js';
 import type { QueryParams } from '../storage/transport.js';
 
@@ -55,9 +56,11 @@ export async function startTestApi(input: StartTestApiOptions = {}): Promise<Tes
   const writeKey = reuse?.writeKey ?? `wk_test_${randomBytes(12).toString('hex')}`;
   const secretKey = reuse?.secretKey ?? `sk_test_${randomBytes(12).toString('hex')}`;
   const adminKey = reuse?.adminKey ?? `admin_test_${randomBytes(12).toString('hex')}`;
-  const logger: Logger = input.onLog
-    ? pino({ level: 'info' }, { write: (line: string) => input.onLog?.(JSON.parse(line) as Record<string, unknown>) })
-    : pino({ level: 'silent' });
+  const onLog = input.onLog;
+  const logger: Logger =
+    onLog === undefined
+      ? pino({ level: 'silent' })
+      : createLogger({ level: 'info', destination: { write: (line: string) => onLog(JSON.parse(line) as Record<string, unknown>) } });
   const options: Options = {
     host: '127.0.0.1',
     port: 0,
