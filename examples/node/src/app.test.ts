@@ -41,13 +41,13 @@ describe('example-node', () => {
     expect(events[4]?.['anonymousId']).toEqual(expect.any(String));
   });
 
-  it('reads CDP_HOST (default http://127.0.0.1:8080), CDP_WRITE_KEY and PORT', () => {
-    expect(readConfig({ CDP_WRITE_KEY: 'k' })).toEqual({ cdpHost: 'http://127.0.0.1:8080', writeKey: 'k', port: 3000 });
+  it('reads CDP_HOST (default http://127.0.0.1:8080), CDP_WRITE_KEY (default the dev key) and PORT', () => {
+    expect(readConfig({})).toEqual({ cdpHost: 'http://127.0.0.1:8080', writeKey: 'wk_dev_local_write_key', port: 3000 });
     expect(readConfig({ CDP_WRITE_KEY: 'k', CDP_HOST: 'http://h:1', PORT: '8081' })).toEqual({
       cdpHost: 'http://h:1',
       writeKey: 'k',
       port: 8081,
     });
-    expect(() => readConfig({})).toThrow('CDP_WRITE_KEY');
+    expect(() => readConfig({ PORT: 'http' })).toThrow('PORT');
   });
 });
