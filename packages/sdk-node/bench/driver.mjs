@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 
 /**
- * @typedef {'cdp' | 'segment' | 'posthog'} SdkName
+ * @typedef {'baseline' | 'cdp' | 'segment' | 'posthog'} SdkName
  * @typedef {'burst' | 'paced'} Mode
  * @typedef {{ track(i: number): void; close(timeoutMs: number): Promise<unknown> }} Client
  */
@@ -26,6 +26,15 @@ const properties = (/** @type {number} */ i) => ({ i, plan: 'pro' });
  */
 async function makeClient(sdk, host) {
   const writeKey = 'bench-write-key';
+  if (sdk === 'baseline') {
+    // No SDK: the loop builds the same arguments and keeps them, as a queue would.
+    /** @type {unknown[]} */
+    const kept = [];
+    return {
+      track: (i) => kept.push({ userId: userId(i), event: 'Bench Event', properties: properties(i) }),
+      close: async () => kept.length,
+    };
+  }
   if (sdk === 'cdp') {
     const { Analytics } = await import('@cdp/sdk-node');
     const client = new Analytics({ writeKey, host });

@@ -2,22 +2,24 @@
  * `pnpm bench:sdk-node`: 200,000 `track` calls per SDK and mode, each SDK in its
  * own process against a loopback sink in another process, peers in the same run.
  * A run is bounded: after RUN_LIMIT_MS the driver is killed and what arrived is
- * reported. Env: BENCH_EVENTS, BENCH_SDKS (comma list), BENCH_MODES, BENCH_LIMIT_MS.
+ * reported. The `baseline` row makes the same calls' arguments with no SDK, to
+ * read the others against on a noisy machine. Env: BENCH_EVENTS, BENCH_SDKS (comma list), BENCH_MODES, BENCH_LIMIT_MS.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-type SdkName = 'cdp' | 'segment' | 'posthog';
+type SdkName = 'baseline' | 'cdp' | 'segment' | 'posthog';
 type Mode = 'burst' | 'paced';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const RUN_LIMIT_MS = Number(process.env['BENCH_LIMIT_MS'] ?? 90_000);
-const SDKS = (process.env['BENCH_SDKS'] ?? 'cdp,segment,posthog').split(',') as SdkName[];
+const SDKS = (process.env['BENCH_SDKS'] ?? 'baseline,cdp,segment,posthog').split(',') as SdkName[];
 const MODES = (process.env['BENCH_MODES'] ?? 'burst,paced').split(',') as Mode[];
 /** After the driver finished, the sink gets this long to see stragglers. */
 const SETTLE_MS = 300;
 const LABELS: Record<SdkName, string> = {
+  baseline: 'no SDK (arguments kept in an array)',
   cdp: '@cdp/sdk-node',
   segment: '@segment/analytics-node',
   posthog: 'posthog-node',
@@ -129,6 +131,10 @@ async function main(): Promise<void> {
   for (const mode of MODES) {
     for (const sdk of SDKS) {
       const r = await runOne(sdk, mode);
+      if (sdk === 'baseline') {
+        console.log(`| ${r.sdk} | ${r.mode} | ${fmt(r.enqueueUs, 2)} | – | – | – | – | ${fmt(r.peakRssMb, 0)} | – | |`);
+        continue;
+      }
       console.log(
         `| ${r.sdk} | ${r.mode} | ${fmt(r.enqueueUs, 2)} | ${fmt(r.lastArrivalS, 2)} | ${int(r.unique)} | ${int(r.lost)} | ${int(r.duplicates)} | ${fmt(r.peakRssMb, 0)} | ${int(r.requests)} | ${r.note} |`,
       );
