@@ -314,6 +314,16 @@ describe('bad input', () => {
     expect(t.server.requests).toHaveLength(0);
   });
 
+  it('reports parameters whose getters throw, without throwing', async () => {
+    const t = await setup();
+    const hostile = new Proxy({}, { get: () => { throw new Error('trap'); } });
+    expect(() => t.client.track(hostile as never)).not.toThrow();
+    await t.client.flush();
+    expect(t.errors).toHaveLength(1);
+    expect(t.errors[0]).toMatchObject({ code: 'invalid_event', count: 1 });
+    expect(t.errors[0]?.cause).toBeInstanceOf(Error);
+  });
+
   it('reports values JSON cannot encode, with the JSON error as cause', async () => {
     const t = await setup();
     const properties: Record<string, unknown> = {};

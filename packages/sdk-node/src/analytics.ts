@@ -380,7 +380,12 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   }
 
   #reportInvalid(type: EventType, issue: InputIssue, params: unknown, cause?: unknown, messageId?: string): void {
-    const given = typeof params === 'object' && params !== null ? (params as { messageId?: unknown }).messageId : undefined;
+    let given: unknown;
+    try {
+      given = typeof params === 'object' && params !== null ? (params as { messageId?: unknown }).messageId : undefined;
+    } catch {
+      given = undefined; // the parameters' getters throw: that is what is being reported
+    }
     const id = messageId ?? (typeof given === 'string' && given !== '' ? given : randomUUID());
     const message = `${type}: ${issue.message}`;
     const error = new InvalidEventError({ code: 'invalid_event', path: issue.path, type, message, messageIds: [id], cause });
