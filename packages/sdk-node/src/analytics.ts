@@ -14,46 +14,14 @@ import {
 } from './check.js';
 import { deliver, type DeliveryContext, type Outcome } from './delivery.js';
 import { TypedEmitter } from './emitter.js';
-import { DeliveryError, InvalidEventError, type AnalyticsError } from './errors.js';
+import type { AnalyticsEvents, DropReason } from './events.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { AliasParams, GroupParams, IdentifyParams, PageParams, ScreenParams, TrackParams } from './params.js';
+import { Reporter } from './report.js';
 import { Ring } from './ring.js';
 import { Sleeps } from './sleep.js';
 import { Transport } from './transport.js';
 import { Envelope, serializeEvent } from './wire.js';
-
-/** Why events were discarded without being sent. */
-export type DropReason =
-  /** The queue held `maxQueueEvents`; `overflow` chose which events to discard. */
-  | 'queue_full'
-  /** The call came after close(). */
-  | 'closed'
-  /** close() ran out of time; the events may or may not have reached the server. */
-  | 'close_timeout';
-
-export interface DropInfo {
-  reason: DropReason;
-  count: number;
-  /** messageIds of the discarded events (generated ones included). */
-  messageIds: readonly string[];
-}
-
-export interface DeliveredInfo {
-  /** Events the server accepted in this request. */
-  count: number;
-  messageIds: readonly string[];
-  /** HTTP status of the successful attempt. */
-  status: number;
-  /** Attempts it took (1 = no retry). */
-  attempts: number;
-}
-
-/** The events an Analytics instance emits. */
-export interface AnalyticsEvents {
-  error: AnalyticsError;
-  drop: DropInfo;
-  delivered: DeliveredInfo;
-}
 
 export interface CloseOptions {
   /** How long to wait for delivery before giving up on what is left (reported as `drop` with `close_timeout`). */
@@ -97,9 +65,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   readonly #waiters: FlushWaiter[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
-  readonly #drops = new Map<DropReason, string[]>();
-  #dropsScheduled = false;
-  readonly #warned = new Set<string>();
+  readonly #report = new Reporter((name, payload) => this.emit(name, payload));
 
   /** @throws InvalidOptionsError when an option is invalid (the only throw of the SDK). */
   constructor(options: Options) {
@@ -179,7 +145,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     if (timedOut) this.#abandon();
     clearTimeout(this.#intervalTimer);
     this.#transport.destroy();
-    this.#emitDrops();
+    this.#report.emitDrops();
   }
 
   #call<P>(type: EventType, params: P, check: (params: P) => CheckResult): void {
@@ -254,15 +220,13 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
       try {
         json = serializeEvent(event, messageId);
       } catch (cause) {
-        this.#reportInvalid(event.type, new InputIssue('', `not serializable as JSON: ${String(cause)}`), event, cause, messageId);
+        const issue = new InputIssue('', `not serializable as JSON: ${String(cause)}`);
+        this.#report.invalid({ type: event.type, issue, messageId, cause });
         continue;
       }
       const bytes = Buffer.byteLength(json);
       if (bytes > this.#maxEventBytes) {
-        const message = `the event is ${bytes} bytes as JSON, more than the limit (${this.#maxEventBytes})`;
-        this.#emitError(
-          new InvalidEventError({ code: 'event_too_large', path: '', type: event.type, message, messageIds: [messageId] }),
-        );
+        this.#report.tooLarge({ type: event.type, messageId, bytes, limit: this.#maxEventBytes });
         continue;
       }
       if (this.#open.count > 0 && !this.#open.fits(bytes, o.maxBatchBytes)) this.#seal();
@@ -290,37 +254,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   #settle(batch: Batch, outcome: Outcome): void {
     if (!this.#inflight.delete(batch)) return; // already reported by close()
     this.#inflightEvents -= batch.count;
-    const messageIds = batch.messageIds;
-    switch (outcome.kind) {
-      case 'delivered': {
-        const { rejected, status, attempts } = outcome;
-        const refused = new Set(rejected.map((r) => r.messageId));
-        const accepted = refused.size === 0 ? messageIds : messageIds.filter((id) => !refused.has(id));
-        if (accepted.length > 0) this.emit('delivered', { count: accepted.length, messageIds: accepted, status, attempts });
-        if (rejected.length > 0) {
-          const message = `the server rejected ${rejected.length} of ${messageIds.length} events: ${rejected[0]?.message ?? ''}`;
-          this.#emitError(
-            new DeliveryError({ code: 'event_rejected', message, messageIds: [...refused], status, attempts, rejected }),
-          );
-        }
-        break;
-      }
-      case 'rejected': {
-        const { status, attempts, apiError } = outcome;
-        const detail = apiError === undefined ? '' : ` ${apiError.code}: ${apiError.message}`;
-        const message = `HTTP ${status}${detail}; not retried (the request cannot succeed as sent)`;
-        this.#emitError(new DeliveryError({ code: 'request_rejected', message, messageIds, status, attempts, apiError }));
-        break;
-      }
-      case 'failed': {
-        const { status, attempts, cause } = outcome;
-        const message = `gave up after ${attempts} attempts: ${cause instanceof Error ? cause.message : String(cause)}`;
-        this.#emitError(new DeliveryError({ code: 'delivery_failed', message, messageIds, status, attempts, cause }));
-        break;
-      }
-      case 'aborted':
-        break;
-    }
+    this.#report.outcome(batch.messageIds, outcome);
     this.#pump();
   }
 
@@ -351,58 +285,24 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     this.#ready = undefined;
     this.#inflight.clear();
     this.#inflightEvents = 0;
-    const list = this.#drops.get('close_timeout') ?? [];
-    this.#drops.set('close_timeout', list);
-    for (const id of ids) list.push(id);
+    this.#report.drop('close_timeout', ids);
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     this.#sleeps.keepAlive(false);
   }
 
   #drop(reason: DropReason, event: PendingEvent): void {
-    let list = this.#drops.get(reason);
-    if (list === undefined) this.#drops.set(reason, (list = []));
-    list.push(event.messageId ?? randomUUID());
-    // One drop event per reason and turn, however many calls overflowed in a loop.
-    if (!this.#dropsScheduled) {
-      this.#dropsScheduled = true;
-      queueMicrotask(() => this.#emitDrops());
-    }
+    this.#report.drop(reason, [event.messageId ?? randomUUID()]);
   }
 
-  #emitDrops(): void {
-    this.#dropsScheduled = false;
-    for (const [reason, messageIds] of this.#drops) {
-      this.#drops.delete(reason);
-      if (messageIds.length === 0) continue;
-      const info: DropInfo = { reason, count: messageIds.length, messageIds };
-      if (!this.emit('drop', info)) this.#warn(`drop:${reason}`, `${info.count} events dropped (${reason})`);
-    }
-  }
-
-  #reportInvalid(type: EventType, issue: InputIssue, params: unknown, cause?: unknown, messageId?: string): void {
+  /** A refused call: named by the messageId it was given, or a generated one. */
+  #reportInvalid(type: EventType, issue: InputIssue, params: unknown, cause?: unknown): void {
     let given: unknown;
     try {
       given = typeof params === 'object' && params !== null ? (params as { messageId?: unknown }).messageId : undefined;
     } catch {
       given = undefined; // the parameters' getters throw: that is what is being reported
     }
-    const id = messageId ?? (typeof given === 'string' && given !== '' ? given : randomUUID());
-    const message = `${type}: ${issue.message}`;
-    const error = new InvalidEventError({ code: 'invalid_event', path: issue.path, type, message, messageIds: [id], cause });
-    // Reported after the call returns, so listeners never run inside the caller's stack.
-    queueMicrotask(() => this.#emitError(error));
-  }
-
-  #emitError(error: AnalyticsError): void {
-    if (!this.emit('error', error)) this.#warn(error.code, error.message);
-  }
-
-  /** Without listeners, problems still surface: one process warning per kind. */
-  #warn(kind: string, message: string): void {
-    if (this.#warned.has(kind)) return;
-    this.#warned.add(kind);
-    process.emitWarning(`@cdp/sdk-node: ${message} (add an 'error' and a 'drop' listener to see every occurrence)`, {
-      code: 'CDP_SDK_UNHANDLED',
-    });
+    const messageId = typeof given === 'string' && given !== '' ? given : randomUUID();
+    this.#report.invalid({ type, issue, messageId, cause });
   }
 }

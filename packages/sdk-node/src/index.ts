@@ -1,11 +1,5 @@
-export {
-  Analytics,
-  type AnalyticsEvents,
-  type CloseOptions,
-  type DeliveredInfo,
-  type DropInfo,
-  type DropReason,
-} from './analytics.js';
+export { Analytics, type CloseOptions } from './analytics.js';
+export type { AnalyticsEvents, DeliveredInfo, DropInfo, DropReason } from './events.js';
 export { DEFAULT_OPTIONS, InvalidOptionsError, type Options, type OverflowPolicy, type ResolvedOptions } from './options.js';
 export {
   SdkError,
