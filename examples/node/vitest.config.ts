@@ -1,8 +1,7 @@
 import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared';
 
-// Vitest runs tests in Vite's SSR environment: the `source` condition must be set there too.
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  ...sourceConditions,
   test: { name: 'example-node', include: ['src/**/*.test.ts'] },
 });

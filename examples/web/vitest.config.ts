@@ -1,8 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  ...sourceConditions,
   test: {
     name: 'example-web',
     include: ['test/**/*.test.ts'],

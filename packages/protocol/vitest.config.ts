@@ -1,6 +1,7 @@
 import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
+  ...sourceConditions,
   test: { name: 'protocol', include: ['src/**/*.test.ts'] },
 });

@@ -1,10 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared';
 
-// Vitest runs tests in Vite's SSR environment, which reads ssr.resolve.conditions,
-// so the `source` condition goes there too for workspace packages to resolve to src/.
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  ...sourceConditions,
   test: {
     name: 'sdk-node',
     include: ['src/**/*.test.ts'],

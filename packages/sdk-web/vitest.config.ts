@@ -1,7 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
+  ...sourceConditions,
   test: {
     name: 'sdk-web',
     include: ['src/**/*.test.ts'],
