@@ -15,8 +15,7 @@ export { BLOCKED_EMAILS, BLOCKED_VALUES } from './blocklist.js';
 export { normalizeIdentifier, type NormalizeResult } from './normalize.js';
 export { extractIdentifiers, type ExtractedIdentifiers, type IdentityEvent } from './extract.js';
 export { defaultProfileId, type ProfileIdGenerator, type ProfileIdSeed } from './profile-id.js';
-export { hashToUuid, murmur3x86_128 } from './hash.js';
-export { sortIdentifiers } from './select.js';
+export { hashToUuid } from './hash.js';
 export {
   Resolver,
   toResolveInput,
@@ -50,6 +49,7 @@ export type {
 } from './store.js';
 export { DEFAULT_MEMORY_STORE_OPTIONS, MemoryIdentityStore, type MemoryStoreOptions } from './memory-store.js';
 export { IdentityHydrationError, hydrate } from './hydrate.js';
+export { collectDeltas, type IdentityDeltas } from './deltas.js';
 export {
   affectedProfiles,
   ownedOutside,

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resolveIdentityConfig } from './config.js';
 import { IdentityHydrationError } from './hydrate.js';
+import { collectDeltas, type IdentityDeltas } from './deltas.js';
 import { MemoryIdentityStore } from './memory-store.js';
 import { Resolver, type ResolvableEvent, type ResolveResult } from './resolver.js';
 import type { IdentityRecords } from './store.js';
 
 const config = resolveIdentityConfig();
 
-/** What the API persists from each result: the deltas, as rows. */
-function persist(results: readonly ResolveResult[]) {
-  return {
-    profiles: results.flatMap((r) => (r.createdProfile ? [r.createdProfile] : [])),
-    attachments: results.flatMap((r) => r.attached),
-    merges: results.flatMap((r) => r.merges),
-    traits: results.flatMap((r) => r.traits),
-  };
-}
 
 function ingest(events: readonly ResolvableEvent[]) {
   const store = new MemoryIdentityStore();
@@ -32,7 +24,7 @@ const events: ResolvableEvent[] = [
   { type: 'track', messageId: 'e6', timestamp: 70, anonymousId: 'a3', context: { externalIds: [{ type: 'anonymous_id', id: 'a1' }] } },
 ];
 
-function reversed(records: ReturnType<typeof persist>): IdentityRecords {
+function reversed(records: IdentityDeltas): IdentityRecords {
   return {
     profiles: [...records.profiles].reverse(),
     attachments: [...records.attachments].reverse(),
@@ -44,7 +36,7 @@ function reversed(records: ReturnType<typeof persist>): IdentityRecords {
 describe('MemoryIdentityStore', () => {
   it('hydrates from persisted deltas, in any order, into the incremental state', () => {
     const { store, results } = ingest(events);
-    const records = persist(results);
+    const records = collectDeltas(results);
     expect(records.merges.length).toBeGreaterThan(1);
     for (const load of [records, reversed(records)]) {
       const rebuilt = new MemoryIdentityStore();
@@ -57,7 +49,7 @@ describe('MemoryIdentityStore', () => {
   it('keeps resolving after hydration exactly as the original store does', () => {
     const { store, results } = ingest(events);
     const rebuilt = new MemoryIdentityStore();
-    rebuilt.hydrate(persist(results));
+    rebuilt.hydrate(collectDeltas(results));
     const next: ResolvableEvent = { type: 'identify', messageId: 'e7', timestamp: 80, userId: 'u1', context: { device: { id: 'd2' } } };
     const a = new Resolver({ config, store }).resolveEvent(next);
     const b = new Resolver({ config, store: rebuilt }).resolveEvent(next);
@@ -68,8 +60,8 @@ describe('MemoryIdentityStore', () => {
   it('ignores records it already holds (loading twice is harmless)', () => {
     const { store, results } = ingest(events);
     const rebuilt = new MemoryIdentityStore();
-    rebuilt.hydrate(persist(results));
-    rebuilt.hydrate(reversed(persist(results)));
+    rebuilt.hydrate(collectDeltas(results));
+    rebuilt.hydrate(reversed(collectDeltas(results)));
     expect(rebuilt.snapshot()).toEqual(store.snapshot());
   });
 

@@ -122,7 +122,9 @@ export class MemoryIdentityStore implements IdentityStore {
     values.set(identifier.value, profileId);
     profile.identifierCount++;
     profile.typeCounts.set(identifier.type, (profile.typeCounts.get(identifier.type) ?? 0) + 1);
-    profile.members.push(identifier);
+    // A copy from this allocation site: the caller's objects stay short-lived (V8 would otherwise
+    // pretenure the extraction's allocation site because some of its objects end up stored here).
+    profile.members.push({ type: identifier.type, value: identifier.value });
   }
 
   merge(from: ProfileId, into: ProfileId): readonly string[] {
@@ -194,7 +196,7 @@ export class MemoryIdentityStore implements IdentityStore {
         identifierCount: p.identifierCount,
         mergeCount: p.mergeCount,
         typeCounts: sortedRecord(p.typeCounts),
-        traits: sortedRecord<TraitVersion>(p.traits ?? []),
+        traits: sortedRecord<TraitVersion>([...(p.traits ?? [])].map(([k, v]) => [k, { ...v }])),
       });
     }
     profiles.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BLOCKED_VALUES } from './blocklist.js';
 import { resolveIdentityConfig, type IdentityConfig } from './config.js';
+import { collectDeltas } from './deltas.js';
 import { MemoryIdentityStore } from './memory-store.js';
 import { normalizeIdentifier } from './normalize.js';
 import { recompute } from './recompute.js';
@@ -154,14 +155,6 @@ function carried(result: ResolveResult): string[] {
   return [...result.kept, ...valid].map((i) => `${i.type}:${i.value}`);
 }
 
-function persist(results: readonly ResolveResult[]) {
-  return {
-    profiles: results.flatMap((r) => (r.createdProfile ? [r.createdProfile] : [])),
-    attachments: results.flatMap((r) => r.attached),
-    merges: results.flatMap((r) => r.merges),
-    traits: results.flatMap((r) => r.traits),
-  };
-}
 
 const eventsArb = fc.array(specArb, { minLength: 1, maxLength: 40, size: 'medium' }).map((specs) => specs.map((s, i) => toEvent(s, i, anySpelling)));
 
@@ -332,7 +325,7 @@ describe('identity properties', () => {
         const { store, results } = ingest(config, deliveries);
         const expected = store.snapshot();
 
-        const records = persist(results);
+        const records = collectDeltas(results);
         const shuffle = <T>(list: readonly T[]) => list.map((x) => ({ x, k: rand.next().value })).sort((a, b) => a.k - b.k).map((y) => y.x);
         const hydrated = new MemoryIdentityStore();
         hydrated.hydrate({

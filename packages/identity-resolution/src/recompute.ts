@@ -4,6 +4,7 @@
  * configuration, and swap the old profiles for the recomputed ones.
  */
 import type { IdentityConfig } from './config.js';
+import { collectDeltas } from './deltas.js';
 import { MemoryIdentityStore } from './memory-store.js';
 import { normalizeText, normalizeValue } from './normalizers.js';
 import type { ProfileIdGenerator } from './profile-id.js';
@@ -95,17 +96,9 @@ export function recompute(options: RecomputeOptions): RecomputeResult {
     ...(options.newProfileId ? { newProfileId: options.newProfileId } : {}),
     ...(options.isForeign ? { isForeign: options.isForeign } : {}),
   });
-  const profiles: ProfileRecord[] = [];
-  const attachments: AttachmentRecord[] = [];
-  const merges: MergeRecord[] = [];
-  const resolved: { messageId: string; profileId: ProfileId | null }[] = [];
-  for (const event of options.events) {
-    const result = resolver.resolveEvent(event);
-    if (result.createdProfile) profiles.push(result.createdProfile);
-    attachments.push(...result.attached);
-    merges.push(...result.merges);
-    if (!result.duplicate) resolved.push({ messageId: result.messageId, profileId: result.profileId });
-  }
+  const results = [...options.events].map((event) => resolver.resolveEvent(event));
+  const { profiles, attachments, merges } = collectDeltas(results);
+  const resolved = results.filter((r) => !r.duplicate);
   const traits: TraitRecord[] = [];
   for (const profileId of [...store.profileIds()].sort()) {
     for (const [key, version] of store.traits(profileId)) traits.push({ profileId, key, ...version });
@@ -113,6 +106,10 @@ export function recompute(options: RecomputeOptions): RecomputeResult {
   return {
     store,
     records: { profiles, attachments, merges, traits },
-    assignments: resolved.map((r) => ({ ...r, canonicalId: r.profileId === null ? null : store.canonical(r.profileId) })),
+    assignments: resolved.map(({ messageId, profileId }) => ({
+      messageId,
+      profileId,
+      canonicalId: profileId === null ? null : store.canonical(profileId),
+    })),
   };
 }

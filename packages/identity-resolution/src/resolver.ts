@@ -196,7 +196,10 @@ export class Resolver {
   #traitRecords(profileId: ProfileId, keys: ReadonlySet<string> | undefined): readonly TraitRecord[] {
     if (keys === undefined) return NONE;
     const state = this.store.traits(profileId);
-    return [...keys].sort().map((key) => ({ profileId, key, ...state.get(key)! }));
+    return [...keys].sort().map((key) => {
+      const { value, at, messageId, once } = state.get(key)!;
+      return { profileId, key, value, at, messageId, once };
+    });
   }
 
   #duplicate(messageId: string, profileId: ProfileId, dropped: readonly DroppedIdentifier[]): ResolveResult {
