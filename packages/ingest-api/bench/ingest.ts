@@ -1,0 +1,164 @@
+/**
+ * pnpm bench:ingest — ingestion throughput on loopback.
+ *
+ * Runs, in one session and on the same machine: a bare Fastify route that
+ * only parses the JSON (the ceiling), then the real ingestion API on the
+ * embedded engine, each in its own process, loaded by autocannon from this
+ * process with 100-event batches (~500 B per event) and with single events.
+ * Every request carries fresh messageIds, so dedup cannot hide work; after
+ * each run the benchmark waits until ClickHouse holds every acknowledged
+ * event and counts them there.
+ *
+ * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { startChildServer, type ChildServer } from '../src/testing/child-server.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const WRITE_KEY = 'wk_bench_write_key_0001';
+const ADMIN_KEY = 'admin_bench_admin_key_0001';
+const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+
+/** One ~500-byte event with a placeholder for its messageId. */
+function eventTemplate(i: number): string {
+  return JSON.stringify({
+    type: 'track',
+    event: 'Transfer Completed',
+    userId: `user-${i % 1000}`,
+    anonymousId: `anon-${i % 5000}`,
+    messageId: '@@ID@@',
+    timestamp: '2026-11-20T10:00:00.000Z',
+    properties: { amount: 125.5, currency: 'EUR', method: 'sepa', recipient: `r-${i % 300}`, fee: 0.25, note: 'rent share' },
+    context: { library: { name: 'bench', version: '1.0.0' }, locale: 'de-DE', ip: '203.0.113.7', userAgent: 'bench/1.0 (Linux x86_64)' },
+  });
+}
+
+/** A body builder whose output differs only in messageIds: fresh ids cost one string join. */
+function bodyFactory(kind: 'batch' | 'single', prefix: string): () => string {
+  const n = kind === 'batch' ? 100 : 1;
+  const parts = (kind === 'batch' ? `{"batch":[${Array.from({ length: n }, (_, i) => eventTemplate(i)).join(',')}]}` : eventTemplate(7)).split('@@ID@@');
+  let seq = 0;
+  return () => {
+    const r = seq++;
+    let out = parts[0] as string;
+    for (let i = 1; i < parts.length; i++) out += `${prefix}-${r}-${i}${parts[i] as string}`;
+    return out;
+  };
+}
+
+interface RunResult {
+  reqPerSec: number;
+  eventsPerSec: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
+
+async function load(url: string, kind: 'batch' | 'single', prefix: string): Promise<RunResult> {
+  const next = bodyFactory(kind, prefix);
+  const path = kind === 'batch' ? '/v1/batch' : '/v1/track';
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: next() }),
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  const perReq = kind === 'batch' ? 100 : 1;
+  return {
+    reqPerSec: ok / SECONDS,
+    eventsPerSec: (ok * perReq) / SECONDS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function sql<T>(server: ChildServer, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const res = await fetch(`${server.url}/v1/admin/sql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, params }),
+  });
+  const body = (await res.json()) as { rows: T[] };
+  if (!Array.isArray(body.rows)) throw new Error(`admin SQL failed: ${JSON.stringify(body)}`);
+  return body.rows;
+}
+
+/** Waits until the spool is empty, then counts the run's events in ClickHouse. */
+async function landed(server: ChildServer, prefix: string): Promise<{ count: number; drainSeconds: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { spool: { backlogBytes: number } };
+    if (ready.spool.backlogBytes === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const drainSeconds = (Date.now() - t0) / 1000;
+  const [row] = await sql<{ n: number }>(server, 'SELECT count() AS n FROM events WHERE startsWith(message_id, {p:String})', { p: `${prefix}-` });
+  return { count: Number(row?.n ?? 0), drainSeconds };
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cdp-bench-ingest-'));
+  const bare = await startChildServer({}, fileURLToPath(new URL('./bare-server.ts', import.meta.url)));
+  const api = await startChildServer({
+    CDP_DATA_DIR: dataDir,
+    CDP_WRITE_KEY: WRITE_KEY,
+    CDP_ADMIN_KEY: ADMIN_KEY,
+    CDP_RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const rows: string[] = [];
+  try {
+    for (const kind of ['batch', 'single'] as const) {
+      // Warm-up so JIT and the engine's first parts do not count.
+      await autocannon({ url: bare.url, connections: 10, duration: 2, requests: [{ method: 'POST', path: '/v1/batch', body: bodyFactory(kind, 'warm')() }] });
+      const ceiling = await load(bare.url, kind, `bare-${kind}`);
+      const prefix = `api-${kind}`;
+      const ours = await load(api.url, kind, prefix);
+      const stored = await landed(api, prefix);
+      const acked = ours.ok * (kind === 'batch' ? 100 : 1);
+      const unit = kind === 'batch' ? 'events/s' : 'req/s';
+      const oursRate = kind === 'batch' ? ours.eventsPerSec : ours.reqPerSec;
+      const bareRate = kind === 'batch' ? ceiling.eventsPerSec : ceiling.reqPerSec;
+      rows.push(
+        `| ${kind === 'batch' ? '100-event batches' : 'single events'} | bare Fastify (JSON.parse only) | ${fmt(bareRate)} ${unit} | ${fmt(ceiling.p50)} / ${fmt(ceiling.p99)} ms | – | – |`,
+        `| | ingestion API (embedded ClickHouse) | ${fmt(oursRate)} ${unit} | ${fmt(ours.p50)} / ${fmt(ours.p99)} ms | ${fmt(stored.count)} stored for ${fmt(acked)} acknowledged in time (the rest were in flight at the deadline); ${ours.failed} failed; drained ${fmt(stored.drainSeconds, 1)} s after the run | **${fmt((oursRate / bareRate) * 100, 1)}%** |`,
+      );
+      // autocannon stops counting at the deadline while up to one request per connection is still in flight.
+      const inFlight = CONNECTIONS * (kind === 'batch' ? 100 : 1);
+      if (stored.count < acked || stored.count > acked + inFlight) {
+        throw new Error(`${kind}: ${acked} acknowledged (+ up to ${inFlight} in flight) but ${stored.count} in ClickHouse`);
+      }
+    }
+  } finally {
+    await api.kill('SIGTERM');
+    await bare.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const header = [
+    `${SECONDS} s per run, ${CONNECTIONS} connections, autocannon in the benchmark process, each server in its own process; ${new Date().toISOString().slice(0, 10)}, ${process.version}.`,
+    '',
+    '| load | server | throughput | p50 / p99 latency | stored | vs. bare |',
+    '|---|---|---|---|---|---|',
+  ];
+  process.stdout.write(`${[...header, ...rows].join('\n')}\n`);
+}
+
+await main();

@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ResolvedOptions } from '../config/options.js';
+import { ApiError } from '../http/api-error.js';
+import { bearerToken } from '../http/auth.js';
+import { parseInput } from '../http/validation.js';
+import { ClickHouseError, type ClickHouseTransport } from '../storage/transport.js';
+import { secretsEqual } from '../tenancy/keys.js';
+import type { TenantRegistry } from '../tenancy/registry.js';
+
+export interface AdminDeps {
+  options: ResolvedOptions;
+  registry: TenantRegistry;
+  transport: ClickHouseTransport;
+}
+
+const workspaceBody = z.object({ name: z.string().trim().min(1).max(200) });
+const keyBody = z.object({ kind: z.enum(['write', 'secret']) });
+const sqlBody = z.object({
+  query: z.string().trim().min(1).max(100_000),
+  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'), z.unknown()).optional(),
+});
+const workspaceParams = z.object({ id: z.string().min(1).max(100) });
+const keyParams = workspaceParams.extend({ keyId: z.string().min(1).max(100) });
+
+/** Admin endpoints: enabled only when CDP_ADMIN_KEY is set; Bearer auth with that key. */
+export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const { options, registry, transport } = deps;
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    if (options.adminKey === undefined) throw new ApiError('admin_disabled');
+    const token = bearerToken(req.headers.authorization);
+    if (token === undefined || !secretsEqual(token, options.adminKey)) throw new ApiError('invalid_admin_key');
+  });
+
+  app.post('/v1/admin/workspaces', async (req, reply) => {
+    const { name } = parseInput(workspaceBody, req.body);
+    const created = await registry.createWorkspace({ name });
+    reply.code(201);
+    return created;
+  });
+
+  app.get('/v1/admin/workspaces', async () => ({ workspaces: registry.listWorkspaces() }));
+
+  const workspaceOr404 = (id: string) => {
+    const ws = registry.workspace(id);
+    if (ws === undefined) throw new ApiError('not_found', { message: `No workspace ${id}.`, path: 'id' });
+    return ws;
+  };
+
+  app.get('/v1/admin/workspaces/:id/keys', async (req) => {
+    const { id } = parseInput(workspaceParams, req.params);
+    workspaceOr404(id);
+    return {
+      keys: registry.listKeys(id).map((k) => ({ keyId: k.keyId, kind: k.kind, prefix: k.prefix, createdAt: k.createdAt, revoked: k.revoked })),
+    };
+  });
+
+  app.post('/v1/admin/workspaces/:id/keys', async (req, reply) => {
+    const { id } = parseInput(workspaceParams, req.params);
+    const { kind } = parseInput(keyBody, req.body);
+    workspaceOr404(id);
+    const created = await registry.createKey({ workspaceId: id, kind });
+    reply.code(201);
+    return created;
+  });
+
+  app.delete('/v1/admin/workspaces/:id/keys/:keyId', async (req, reply) => {
+    const { id, keyId } = parseInput(keyParams, req.params);
+    workspaceOr404(id);
+    if (!(await registry.revokeKey({ workspaceId: id, keyId }))) {
+      throw new ApiError('not_found', { message: `No live key ${keyId} in workspace ${id}.`, path: 'keyId' });
+    }
+    reply.code(204);
+  });
+
+  // Read-only SQL for data teams while the server holds the embedded store.
+  app.post('/v1/admin/sql', async (req) => {
+    const { query, params } = parseInput(sqlBody, req.body);
+    try {
+      const rows = await transport.query(query, params ?? {}, { readonly: true });
+      return { rows };
+    } catch (err) {
+      // Any error ClickHouse reports with a code is about the query; only a failure to reach the store is 503.
+      if (err instanceof ClickHouseError && err.clickhouseCode !== undefined) {
+        throw new ApiError('query_failed', { message: err.message });
+      }
+      throw new ApiError('unavailable', { message: 'ClickHouse is not reachable; retry later.', cause: err });
+    }
+  });
+}

@@ -1,0 +1,130 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { adminRoutes } from './admin/routes.js';
+import { resolveOptions, type Options, type ResolvedOptions } from './config/options.js';
+import { createLogger } from './http/logger.js';
+import { Metrics } from './http/metrics.js';
+import { createFastify } from './http/server.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { Flusher } from './pipeline/flusher.js';
+import { Spool } from './spool/spool.js';
+import { openStore } from './storage/open.js';
+import type { ClickHouseTransport } from './storage/transport.js';
+import { TenantRegistry } from './tenancy/registry.js';
+
+export interface App {
+  readonly options: ResolvedOptions;
+  readonly fastify: FastifyInstance;
+  readonly store: ClickHouseTransport;
+  readonly registry: TenantRegistry;
+  readonly logger: Logger;
+  /** Resolves when everything acknowledged so far is committed to ClickHouse. */
+  flush(): Promise<void>;
+  /** Starts listening; returns the base URL. */
+  listen(): Promise<string>;
+  /** Graceful stop: refuse new requests, finish in-flight ones, flush the spool, close the store. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions extends Options {
+  /** A logger to use instead of creating one (tests pass a silent or capturing one). */
+  logger?: Logger;
+}
+
+const KEY_REFRESH_MS = 30_000;
+
+export async function createApp(input: CreateAppOptions = {}): Promise<App> {
+  const { logger: givenLogger, ...rest } = input;
+  const options = resolveOptions(rest);
+  const logger = givenLogger ?? createLogger({ level: options.logLevel });
+  const store = await openStore(options);
+  let spool: Spool | undefined;
+  try {
+    const registry = await TenantRegistry.load(store);
+    await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
+    spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });
+    const flusher = new Flusher({ spool, transport: store, logger: logger.child({ component: 'flusher' }), ...options.flush });
+    flusher.start();
+    const metrics = new Metrics();
+    const fastify = createFastify({ logger, trustProxy: options.trustProxy, bodyLimit: 1024 * 1024 });
+    const liveSpool = spool;
+    await fastify.register(async (scope) => ingestRoutes(scope, { registry, spool: liveSpool, options, metrics }));
+    await fastify.register(async (scope) => adminRoutes(scope, { options, registry, transport: store }));
+    registerHealth(fastify, { store, spool: liveSpool, flusher, metrics, maxBacklogBytes: options.spool.maxBacklogBytes });
+
+    const refresh = setInterval(() => {
+      registry.refresh().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'key refresh failed'));
+    }, KEY_REFRESH_MS);
+    refresh.unref();
+
+    let closing: Promise<void> | undefined;
+    return {
+      options,
+      fastify,
+      store,
+      registry,
+      logger,
+      flush: () => flusher.drain(),
+      async listen() {
+        return fastify.listen({ host: options.host, port: options.port });
+      },
+      close() {
+        closing ??= (async () => {
+          clearInterval(refresh);
+          await fastify.close();
+          await liveSpool.closeWriter();
+          await flusher.stop(options.shutdownTimeoutMs);
+          await liveSpool.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await spool?.close().catch(() => undefined);
+    await store.close();
+    throw err;
+  }
+}
+
+function registerHealth(
+  app: FastifyInstance,
+  deps: { store: ClickHouseTransport; spool: Spool; flusher: Flusher; metrics: Metrics; maxBacklogBytes: number },
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready = can accept events durably. ClickHouse being down does not stop
+  // ingestion (the spool holds events), but it is reported with the lag so
+  // that a stalled pipeline is visible, not silent.
+  app.get('/readyz', async (_req, reply) => {
+    const clickhouse = await deps.store.ping().catch(() => false);
+    const status = deps.flusher.status;
+    const body = {
+      status: 'ready',
+      clickhouse: clickhouse ? 'up' : 'down',
+      flushing: status.failing ? 'failing' : 'ok',
+      spool: { backlogBytes: deps.spool.backlogBytes, lagMs: deps.spool.lagMs },
+    };
+    if (deps.spool.backlogBytes > deps.maxBacklogBytes) {
+      reply.code(503);
+      return { ...body, status: 'spool_full' };
+    }
+    return body;
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const s = deps.flusher.status;
+    reply.type('text/plain; version=0.0.4');
+    return deps.metrics.render({
+      counters: {
+        cdp_events_inserted_total: s.insertedEvents,
+        cdp_events_duplicates_total: s.duplicates,
+        cdp_dead_letters_inserted_total: s.deadLetters,
+      },
+      gauges: {
+        cdp_spool_backlog_bytes: deps.spool.backlogBytes,
+        cdp_spool_lag_ms: deps.spool.lagMs,
+        cdp_flush_failing: s.failing ? 1 : 0,
+      },
+    });
+  });
+}

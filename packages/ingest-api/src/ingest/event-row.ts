@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import type { Event, EventContext, JsonObject } from '@cdp/protocol';
+
+/** Request-level facts shared by every event of a request. */
+export interface RequestFacts {
+  workspaceId: string;
+  keyId: string;
+  receivedAt: number;
+  /** `receivedAt` as ISO-8601, computed once per request. */
+  receivedIso: string;
+  /** Batch-level context and integrations: defaults under each event's own. */
+  batchContext: EventContext | undefined;
+  batchIntegrations: JsonObject | undefined;
+  batchSentAt: number | undefined;
+  batchSentIso: string | null;
+  /** Client IP, set only when IP capture is enabled. */
+  ip: string | undefined;
+}
+
+/** Top-level merge where the event's own keys win; `__proto__` is never assigned. */
+function mergeDefaults<T extends JsonObject>(defaults: JsonObject | undefined, own: T | undefined): T | JsonObject {
+  if (defaults === undefined) return own ?? {};
+  if (own === undefined) return defaults;
+  const out: JsonObject = {};
+  for (const k of Object.keys(defaults)) if (k !== '__proto__') out[k] = defaults[k];
+  for (const k of Object.keys(own)) if (k !== '__proto__') out[k] = own[k];
+  return out;
+}
+
+/**
+ * Event time as Segment computes it: an explicit `timestamp` is trusted; else
+ * `originalTimestamp` corrected for the device's clock skew using `sentAt`
+ * (receivedAt - (sentAt - originalTimestamp)); else the receive time.
+ */
+export function eventTime(event: Event, facts: RequestFacts): number {
+  if (event.timestamp !== undefined) return event.timestamp;
+  const original = event.originalTimestamp;
+  if (original === undefined) return facts.receivedAt;
+  const sentAt = event.sentAt ?? facts.batchSentAt;
+  return sentAt === undefined ? original : facts.receivedAt - (sentAt - original);
+}
+
+/**
+ * A stable messageId for an event that came without one, so a client retry of
+ * the same payload is still absorbed by dedup.
+ */
+export function derivedMessageId(workspaceId: string, raw: unknown, index: number): string {
+  return `srv-${createHash('sha256').update(`${workspaceId}\n${index}\n${JSON.stringify(raw)}`).digest('hex').slice(0, 40)}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The events-table row as one JSONEachRow line. Objects are emitted as JSON
+ * and ClickHouse stores their raw text in the String columns
+ * (input_format_json_read_objects_as_strings), so each event is serialized once.
+ */
+export function buildEventRow(event: Event, messageId: string, facts: RequestFacts): string {
+  let context = mergeDefaults(facts.batchContext, event.context);
+  if (facts.ip !== undefined && context['ip'] === undefined) context = { ...context, ip: facts.ip };
+  const integrations = mergeDefaults(facts.batchIntegrations, event.integrations);
+  const sentAt = event.sentAt ?? facts.batchSentAt;
+  return JSON.stringify({
+    workspace_id: facts.workspaceId,
+    message_id: messageId,
+    type: event.type,
+    event: event.type === 'track' ? event.event : '',
+    name: event.type === 'page' || event.type === 'screen' ? (event.name ?? '') : '',
+    category: event.type === 'page' || event.type === 'screen' ? (event.category ?? '') : '',
+    user_id: event.userId ?? '',
+    anonymous_id: event.anonymousId ?? '',
+    group_id: event.type === 'group' ? event.groupId : '',
+    previous_id: event.type === 'alias' ? event.previousId : '',
+    timestamp: iso(eventTime(event, facts)),
+    sent_at: sentAt === undefined ? null : sentAt === facts.batchSentAt ? facts.batchSentIso : iso(sentAt),
+    received_at: facts.receivedIso,
+    properties: event.type === 'track' || event.type === 'page' || event.type === 'screen' ? (event.properties ?? {}) : {},
+    traits: event.type === 'identify' || event.type === 'group' ? (event.traits ?? {}) : {},
+    context,
+    integrations,
+    channel: event.channel ?? '',
+    key_id: facts.keyId,
+  });
+}
+
+/** True when the UTF-8 encoding of `s` is longer than `limit`, encoding only when the length leaves doubt. */
+export function utf8Exceeds(s: string, limit: number): boolean {
+  // Each UTF-16 code unit is 1 to 3 UTF-8 bytes.
+  if (s.length > limit) return true;
+  if (s.length * 3 <= limit) return false;
+  return Buffer.byteLength(s) > limit;
+}

@@ -1,0 +1,137 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isPlainObject, SHORT_PATHS, EVENT_TYPES, type EventType } from '@cdp/protocol';
+import type { ResolvedOptions } from '../config/options.js';
+import { ApiError } from '../http/api-error.js';
+import { basicAuthUser } from '../http/auth.js';
+import { addPreflightRoute, registerCors } from '../http/cors.js';
+import type { Metrics } from '../http/metrics.js';
+import { SpoolFullError, type Spool } from '../spool/spool.js';
+import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
+import { decodeBody, parseJson } from './body.js';
+import { processBatch, processSingle } from './process.js';
+
+export interface IngestDeps {
+  registry: TenantRegistry;
+  spool: Spool;
+  options: ResolvedOptions;
+  metrics: Metrics;
+}
+
+interface IngestContext {
+  body: unknown;
+  key: KeyRecord;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ingest: IngestContext | null;
+  }
+}
+
+type RouteKind = 'batch' | EventType;
+
+/** Every ingestion path and what it carries. Only the beacon path takes the key from the query string. */
+export const INGEST_ROUTES: ReadonlyArray<{ url: string; kind: RouteKind; queryKey: boolean }> = [
+  { url: '/v1/batch', kind: 'batch', queryKey: false },
+  { url: '/v1/b', kind: 'batch', queryKey: false },
+  { url: '/beacon/v1/batch', kind: 'batch', queryKey: true },
+  ...EVENT_TYPES.map((type) => ({ url: `/v1/${type}`, kind: type, queryKey: false })),
+  ...Object.entries(SHORT_PATHS).map(([short, type]) => ({ url: `/v1/${short}`, kind: type, queryKey: false })),
+];
+
+/** The ingestion routes, in their own scope: raw-body parsing, CORS and rate limits apply only here. */
+export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
+  const { options, registry, spool, metrics } = deps;
+  const { limits } = options;
+  app.decorateRequest('ingest', null);
+  // Bodies arrive as JSON, text/plain, form-urlencoded or without a type, compressed
+  // or not: take the bytes and decide by content, as real clients require.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  registerCors(app, options.corsOrigins);
+  app.addHook('onResponse', async (_req, reply) => {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) metrics.requestsRejected++;
+  });
+  if (options.rateLimit.max > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: options.rateLimit.max,
+      timeWindow: options.rateLimit.windowMs,
+      keyGenerator: (req) => req.ingest?.key.keyId ?? req.ip,
+      errorResponseBuilder: (_req, context) => {
+        metrics.rateLimited++;
+        return new ApiError('rate_limited', {
+          message: `Rate limit of ${context.max} requests per ${options.rateLimit.windowMs} ms exceeded for this write key; retry in ${context.after}.`,
+        });
+      },
+    });
+  }
+
+  const authenticate = (queryKey: boolean) => async (req: FastifyRequest) => {
+    metrics.requests++;
+    // A Basic header is checked before touching the body: bad keys cost no decompression.
+    let key = basicAuthUser(req.headers.authorization);
+    let record = key === undefined ? undefined : registry.lookup(key);
+    if (key !== undefined && (record === undefined || record.kind !== 'write')) throw new ApiError('invalid_write_key');
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
+    const body = parseJson(text);
+    if (record === undefined) {
+      key = isPlainObject(body) && typeof body['writeKey'] === 'string' ? body['writeKey'] : undefined;
+      if (key === undefined && queryKey) {
+        const q = (req.query as Record<string, unknown> | undefined)?.['writeKey'];
+        if (typeof q === 'string' && q !== '') key = q;
+      }
+      if (key === undefined) throw new ApiError('missing_write_key');
+      record = registry.lookup(key);
+      if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+    }
+    req.ingest = { body, key: record };
+  };
+
+  for (const route of INGEST_ROUTES) {
+    addPreflightRoute(app, route.url);
+    app.post(route.url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: authenticate(route.queryKey) }, async (req, reply) => {
+      const ctx = req.ingest as IngestContext;
+      const facts = {
+        workspaceId: ctx.key.workspaceId,
+        keyId: ctx.key.keyId,
+        receivedAt: Date.now(),
+        ip: options.captureIp ? req.ip : undefined,
+      };
+      const result =
+        route.kind === 'batch' ? processBatch(ctx.body, facts, limits) : processSingle(ctx.body, route.kind, facts, limits);
+      if (result.lines.length > 0) {
+        try {
+          await spool.append(result.lines);
+        } catch (err) {
+          req.log.error({ err: (err as Error).message }, 'spool append failed');
+          throw new ApiError('unavailable', {
+            message:
+              err instanceof SpoolFullError
+                ? 'The server is behind on writing events to storage; retry later.'
+                : 'The server could not make the events durable; retry later.',
+            headers: { 'retry-after': '5' },
+            cause: err,
+          });
+        }
+      }
+      metrics.eventsAccepted += result.accepted;
+      metrics.eventsRejected += result.rejected.length;
+      if (result.error !== undefined) throw result.error;
+      reply.code(200);
+      return { success: true, accepted: result.accepted, rejected: result.rejected };
+    });
+  }
+}
+
+/** Fastify's limit is on the bytes on the wire; gzip of incompressible data is slightly larger. */
+function compressedBodyLimit(maxBodyBytes: number): number {
+  return maxBodyBytes + 64 * 1024;
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}

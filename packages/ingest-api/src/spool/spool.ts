@@ -1,0 +1,219 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurably } from './files.js';
+import { comparePositions, type SpoolPosition } from './position.js';
+import { SpoolReader, type SpoolChunk } from './reader.js';
+import { SpoolWriter } from './writer.js';
+
+export interface SpoolOptions {
+  dir: string;
+  /** A segment is sealed and a new one started past this size. */
+  maxSegmentBytes: number;
+  /** Appends fail with SpoolFullError while the unflushed backlog exceeds this. */
+  maxBacklogBytes: number;
+}
+
+export interface SpoolBatch extends SpoolChunk {
+  /** insert_deduplication_token prefix for everything this batch inserts. */
+  token: string;
+  /** True when this batch is the replay of one that was in flight at a crash. */
+  replay: boolean;
+}
+
+interface Intent {
+  start: SpoolPosition;
+  end: SpoolPosition;
+  token: string;
+}
+
+export class SpoolFullError extends Error {
+  override readonly name = 'SpoolFullError';
+}
+
+const CHECKPOINT = 'checkpoint.json';
+const INTENT = 'intent.json';
+
+/**
+ * The local write-ahead spool. Requests append events and are acknowledged
+ * once the bytes are fsync'd; the flusher reads them back in batches, inserts
+ * them into ClickHouse and commits a checkpoint. Before each insert it records
+ * the batch's exact range and token (the intent), so after a crash the same
+ * batch is rebuilt with the same token and ClickHouse absorbs the repeat.
+ */
+export class Spool {
+  readonly #dir: string;
+  readonly #id: string;
+  readonly #reader: SpoolReader;
+  readonly #sealed = new Map<number, number>();
+  #writer!: SpoolWriter;
+  #pos: SpoolPosition;
+  /** The batch recorded by begin() and not yet committed: retries must rebuild exactly it. */
+  #inflight: Intent | undefined;
+  #durableBytes = 0;
+  #consumedBytes = 0;
+  #maxBacklogBytes: number;
+  #waiters: Array<() => void> = [];
+  #oldestUnflushedAt: number | undefined;
+  #stoppedWaiting = false;
+
+  private constructor(dir: string, pos: SpoolPosition, maxBacklogBytes: number) {
+    this.#dir = dir;
+    this.#id = spoolId(dir);
+    this.#reader = new SpoolReader(dir);
+    this.#pos = pos;
+    this.#maxBacklogBytes = maxBacklogBytes;
+  }
+
+  static async open(options: SpoolOptions): Promise<Spool> {
+    mkdirSync(options.dir, { recursive: true });
+    const segments = listSegments(options.dir);
+    const checkpoint = readJsonFile<SpoolPosition>(options.dir, CHECKPOINT) ?? { seq: segments[0] ?? 1, offset: 0 };
+    const spool = new Spool(options.dir, checkpoint, options.maxBacklogBytes);
+    for (const seq of segments) {
+      // Consumed segments whose deletion a crash interrupted.
+      if (seq < checkpoint.seq) rmSync(join(options.dir, segmentName(seq)), { force: true });
+      else spool.#sealed.set(seq, await spool.#reader.size(seq));
+    }
+    for (const [seq, size] of spool.#sealed) spool.#durableBytes += seq === checkpoint.seq ? size - checkpoint.offset : size;
+    const intent = readJsonFile<Intent>(options.dir, INTENT);
+    if (intent !== undefined && comparePositions(intent.start, checkpoint) === 0) spool.#inflight = intent;
+    const lastSeq = Math.max(checkpoint.seq, ...segments);
+    spool.#writer = await SpoolWriter.open({
+      dir: options.dir,
+      seq: segments.length === 0 && checkpoint.offset === 0 ? checkpoint.seq : lastSeq + 1,
+      maxSegmentBytes: options.maxSegmentBytes,
+      events: {
+        onDurable: (seq, offset) => spool.#onDurable(seq, offset),
+        onSealed: (seq, size) => spool.#sealed.set(seq, size),
+      },
+    });
+    if (spool.backlogBytes > 0) spool.#oldestUnflushedAt = Date.now();
+    return spool;
+  }
+
+  #lastDurable: SpoolPosition = { seq: -1, offset: 0 };
+
+  #onDurable(seq: number, offset: number): void {
+    const previous = this.#lastDurable.seq === seq ? this.#lastDurable.offset : 0;
+    this.#lastDurable = { seq, offset };
+    this.#durableBytes += offset - previous;
+    this.#oldestUnflushedAt ??= Date.now();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Bytes acknowledged but not yet committed to ClickHouse. */
+  get backlogBytes(): number {
+    return this.#durableBytes - this.#consumedBytes;
+  }
+
+  /** Age in ms of the oldest acknowledged, uncommitted byte (0 when none). */
+  get lagMs(): number {
+    return this.#oldestUnflushedAt === undefined ? 0 : Date.now() - this.#oldestUnflushedAt;
+  }
+
+  /** Appends complete lines; resolves once they are durable on disk. */
+  append(lines: string): Promise<void> {
+    if (this.backlogBytes > this.#maxBacklogBytes) {
+      return Promise.reject(new SpoolFullError(`spool backlog above ${this.#maxBacklogBytes} bytes`));
+    }
+    return this.#writer.append(lines);
+  }
+
+  /**
+   * Resolves when at least `minBytes` are waiting, or the oldest waiting byte
+   * is `maxWaitMs` old, or `stopWaiting()` was called.
+   */
+  async waitForBatch(minBytes: number, maxWaitMs: number): Promise<void> {
+    for (;;) {
+      if (this.#stoppedWaiting) return;
+      const backlog = this.backlogBytes;
+      if (backlog >= minBytes) return;
+      const age = this.lagMs;
+      if (backlog > 0 && age >= maxWaitMs) return;
+      const timeout = backlog > 0 ? maxWaitMs - age : undefined;
+      await new Promise<void>((resolve) => {
+        const timer = timeout === undefined ? undefined : setTimeout(resolve, timeout);
+        this.#waiters.push(() => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Wakes any waitForBatch (used at shutdown). */
+  stopWaiting(): void {
+    this.#stoppedWaiting = true;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** The next batch from the checkpoint, or undefined when nothing complete is waiting. */
+  async next(maxBytes: number): Promise<SpoolBatch | undefined> {
+    const inflight = this.#inflight;
+    if (inflight !== undefined && comparePositions(inflight.start, this.#pos) === 0) {
+      const { start, end, token } = inflight;
+      const chunk = await this.#reader.read(start, end.offset, end.offset - start.offset);
+      if (chunk !== undefined && comparePositions(chunk.end, end) === 0) return { ...chunk, token, replay: true };
+      throw new Error(`spool batch ${token} cannot be re-read; the spool directory was modified`);
+    }
+    for (;;) {
+      const pos = this.#pos;
+      const sealedSize = this.#sealed.get(pos.seq);
+      const limit = sealedSize ?? (pos.seq === this.#writer.seq ? this.#writer.offset : 0);
+      const chunk = await this.#reader.read(pos, limit, maxBytes);
+      if (chunk !== undefined) return { ...chunk, token: `${this.#id}:${pos.seq}:${pos.offset}`, replay: false };
+      if (sealedSize === undefined) {
+        if (pos.seq >= this.#writer.seq) return undefined;
+        // A segment the checkpoint names but that is gone: nothing left there.
+        this.#advance({ seq: pos.seq + 1, offset: 0 });
+        continue;
+      }
+      // Sealed and exhausted (a torn, never-acknowledged tail is skipped): move on.
+      this.#consumedBytes += sealedSize - pos.offset;
+      this.#advance({ seq: pos.seq + 1, offset: 0 });
+    }
+  }
+
+  /** Records the batch about to be inserted, so a crash replays exactly it. */
+  begin(batch: SpoolBatch): void {
+    const inflight = this.#inflight;
+    if (inflight !== undefined && inflight.token === batch.token) return;
+    const intent: Intent = { start: batch.start, end: batch.end, token: batch.token };
+    writeFileDurably(this.#dir, INTENT, JSON.stringify(intent));
+    this.#inflight = intent;
+  }
+
+  /** The batch is in ClickHouse: move the checkpoint past it. */
+  commit(batch: SpoolBatch): void {
+    this.#inflight = undefined;
+    this.#consumedBytes += batch.end.offset - batch.start.offset;
+    this.#advance(batch.end);
+    if (this.backlogBytes === 0) this.#oldestUnflushedAt = undefined;
+    else this.#oldestUnflushedAt = Date.now();
+  }
+
+  #advance(to: SpoolPosition): void {
+    const from = this.#pos;
+    this.#pos = to;
+    writeFileDurably(this.#dir, CHECKPOINT, JSON.stringify(to));
+    for (let seq = from.seq; seq < to.seq; seq++) {
+      this.#sealed.delete(seq);
+      rmSync(join(this.#dir, segmentName(seq)), { force: true });
+    }
+  }
+
+  /** Stops accepting appends once pending ones are durable. */
+  async closeWriter(): Promise<void> {
+    await this.#writer.close();
+  }
+
+  async close(): Promise<void> {
+    this.stopWaiting();
+    await this.#writer.close();
+    await this.#reader.close();
+  }
+}

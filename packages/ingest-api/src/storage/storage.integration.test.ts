@@ -1,0 +1,125 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { ChdbTransport } from './chdb-transport.js';
+import { HttpTransport } from './http-transport.js';
+import { MIGRATIONS, migrate } from './migrations.js';
+import { ClickHouseError, isStatementError, type ClickHouseTransport } from './transport.js';
+
+// One engine directory per process (libchdb); the server transport reaches the
+// same engine through the test-only HTTP front, each suite in its own database.
+const enginePath = mkdtempSync(join(tmpdir(), 'cdp-storage-'));
+let front: ClickHouseHttpFront;
+
+beforeAll(async () => {
+  front = await startClickHouseHttpFront({ path: enginePath });
+});
+afterAll(async () => {
+  await front.close();
+});
+
+const transports: Array<[string, (database: string) => Promise<ClickHouseTransport>]> = [
+  ['embedded (chdb)', (database) => ChdbTransport.open({ path: enginePath, database })],
+  ['server (@clickhouse/client over HTTP)', (database) => HttpTransport.open({ url: front.url, database })],
+];
+
+describe.each(transports)('storage on %s', (_name, open) => {
+  let t: ClickHouseTransport;
+  beforeAll(async () => {
+    t = await open(`storage_${Math.random().toString(36).slice(2, 10)}`);
+    await migrate(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('applies every migration once', async () => {
+    const rows = await t.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(t)).toEqual([]);
+    const tables = await t.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name');
+    expect(tables.map((r) => r.name)).toEqual(expect.arrayContaining(['events', 'dead_letters', 'message_ids', 'workspaces', 'api_keys']));
+  });
+
+  it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {
+    const props = { amount: 12.5, tags: ['a', 'b'], nested: { ok: true, none: null }, text: 'quote " back \\ é 中' };
+    const row = {
+      workspace_id: 'w1',
+      message_id: 'm-json',
+      type: 'track',
+      event: 'Top Up',
+      timestamp: '2024-05-01T10:00:00.123Z',
+      sent_at: null,
+      received_at: '2024-05-01T10:00:01.000Z',
+      properties: props,
+      traits: {},
+      context: { library: { name: 'x', version: '1' } },
+      integrations: {},
+    };
+    await t.insert({ table: 'events', rows: JSON.stringify(row) });
+    const [got] = await t.query<{ properties: string; timestamp: string; amount: number }>(
+      "SELECT properties, timestamp, JSONExtractFloat(properties, 'amount') AS amount FROM events WHERE message_id = {m:String}",
+      { m: 'm-json' },
+    );
+    expect(got?.properties).toBe(JSON.stringify(props));
+    expect(got?.timestamp).toBe('2024-05-01 10:00:00.123');
+    expect(got?.amount).toBe(12.5);
+  });
+
+  it('binds every value as a parameter: SQL in values stays data', async () => {
+    const hostile = "x' OR 1=1 --";
+    await t.insert({ table: 'message_ids', rows: JSON.stringify({ workspace_id: 'w1', message_id: hostile, received_at: '2024-01-01T00:00:00Z' }) });
+    const rows = await t.query<{ n: number }>(
+      'SELECT count() AS n FROM message_ids WHERE workspace_id = {w:String} AND message_id IN {ids:Array(String)}',
+      { w: 'w1', ids: [hostile, 'other'] },
+    );
+    expect(Number(rows[0]?.n)).toBe(1);
+    const none = await t.query<{ n: number }>('SELECT count() AS n FROM message_ids WHERE message_id = {m:String}', { m: "' OR ''='" });
+    expect(Number(none[0]?.n)).toBe(0);
+  });
+
+  it('makes a retried insert idempotent with a dedup token', async () => {
+    const rows = ['a', 'b', 'c']
+      .map((m) => JSON.stringify({ workspace_id: 'w2', message_id: m, type: 'track', timestamp: '2024-01-01T00:00:00Z', received_at: '2024-01-01T00:00:00Z' }))
+      .join('\n');
+    await t.insert({ table: 'events', rows, dedupToken: 'tok-1' });
+    await t.insert({ table: 'events', rows, dedupToken: 'tok-1' });
+    const [n] = await t.query<{ n: number }>("SELECT count() AS n FROM events WHERE workspace_id = 'w2'");
+    expect(Number(n?.n)).toBe(3);
+  });
+
+  it('streams results line by line', async () => {
+    const lines: string[] = [];
+    for await (const line of t.queryLines('SELECT number AS n FROM system.numbers LIMIT {k:UInt32}', { k: 2500 })) lines.push(line);
+    expect(lines).toHaveLength(2500);
+    expect(JSON.parse(lines[2499] ?? '{}')).toEqual({ n: 2499 });
+  });
+
+  it('refuses writes in readonly mode, allows reads', async () => {
+    const rows = await t.query('SELECT 1 AS one', {}, { readonly: true });
+    expect(rows).toEqual([{ one: 1 }]);
+    const err = await t
+      .query("INSERT INTO message_ids (workspace_id, message_id) VALUES ('w', 'x')", {}, { readonly: true })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickHouseError);
+    expect((err as ClickHouseError).clickhouseCode).toBe(164);
+    const drop = await t.query('DROP TABLE events', {}, { readonly: true }).catch((e: unknown) => e);
+    expect((drop as ClickHouseError).clickhouseCode).toBe(164);
+    expect(await t.query("SELECT count() AS n FROM system.tables WHERE name = 'events' AND database = currentDatabase()")).toEqual([{ n: 1 }]);
+  });
+
+  it('reports statement errors with their ClickHouse code', async () => {
+    const err = await t.query('SELECT * FROM no_such_table').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickHouseError);
+    expect((err as ClickHouseError).clickhouseCode).toBe(60);
+    expect(isStatementError(err)).toBe(true);
+    const bad = await t.query('SELECT {x:UInt8}', { x: 'abc' }).catch((e: unknown) => e);
+    expect(isStatementError(bad)).toBe(true);
+  });
+
+  it('answers ping', async () => {
+    expect(await t.ping()).toBe(true);
+  });
+});
