@@ -262,6 +262,8 @@ describe('Resolver: traits', () => {
     ]);
     const later = send({ messageId: 'i2', type: 'identify', userId: 'u1', timestamp: 20, traits: { plan: 'pro', first_seen: '2025' } });
     expect(later.traits.map((t) => [t.key, t.value])).toEqual([['plan', 'pro']]);
+    // Returned rows are copies: versions are updated in place inside the store.
+    expect(first.traits.find((t) => t.key === 'plan')).toMatchObject({ value: 'free', at: 10, messageId: 'i1' });
     const stale = send({ messageId: 'i0', type: 'identify', userId: 'u1', timestamp: 5, traits: { plan: 'trial' } });
     expect(stale.traits).toEqual([]);
     expect(traitValues(store.traits(first.profileId!))).toEqual({ first_seen: '2024', plan: 'pro', source: 'ad' });

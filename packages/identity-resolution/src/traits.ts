@@ -35,12 +35,16 @@ function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** True when a write of kind `once` at (`at`, `messageId`) replaces `current`, under the order above. */
+function outranks(once: boolean, at: number, messageId: string, current: TraitVersion): boolean {
+  if (once !== current.once) return !once;
+  const cmp = at - current.at || (messageId < current.messageId ? -1 : messageId > current.messageId ? 1 : 0);
+  return once ? cmp < 0 : cmp > 0;
+}
+
 /** True when `next` replaces `current` under the order described above. */
 export function wins(next: TraitVersion, current: TraitVersion | undefined): boolean {
-  if (current === undefined) return true;
-  if (next.once !== current.once) return !next.once;
-  const cmp = next.at - current.at || (next.messageId < current.messageId ? -1 : next.messageId > current.messageId ? 1 : 0);
-  return next.once ? cmp < 0 : cmp > 0;
+  return current === undefined || outranks(next.once, next.at, next.messageId, current);
 }
 
 /** Apply one version of one key; returns whether it changed the state. */
@@ -50,13 +54,21 @@ export function applyTrait(state: TraitState, key: string, version: TraitVersion
   return true;
 }
 
+type MutableVersion = { -readonly [K in keyof TraitVersion]: TraitVersion[K] };
+
 function offer(state: TraitState, key: string, value: unknown, once: boolean, o: TraitWriteOptions, changed: string[]) {
-  const current = state.get(key);
-  // The same write again (a replay) changes nothing; skip building a version for it.
-  if (current !== undefined && current.once === once && current.at === o.at && current.messageId === o.messageId) return;
-  const version: TraitVersion = { value, at: o.at, messageId: o.messageId, once };
-  if (!wins(version, current)) return;
-  state.set(key, version);
+  const current = state.get(key) as MutableVersion | undefined;
+  if (current === undefined) {
+    state.set(key, { value, at: o.at, messageId: o.messageId, once });
+  } else {
+    if (!outranks(once, o.at, o.messageId, current)) return;
+    // Update in place: identify calls re-send the same traits, and a new object per key per event
+    // only made garbage in old space. The store owns these objects; readers copy what they keep.
+    current.value = value;
+    current.at = o.at;
+    current.messageId = o.messageId;
+    current.once = once;
+  }
   if (!changed.includes(key)) changed.push(key);
 }
 
