@@ -5,7 +5,7 @@
  */
 import type { IdentityConfig } from './config.js';
 import { asText, normalizeOrDrop } from './normalize.js';
-import type { DroppedIdentifier, Identifier } from './types.js';
+import { NONE, type DroppedIdentifier, type Identifier } from './types.js';
 
 export interface IdentityEvent {
   readonly type: string;
@@ -24,8 +24,6 @@ export interface ExtractedIdentifiers {
   /** Alias events: previousId as text; its type depends on what the store already knows (see Resolver). */
   readonly previousId?: string;
 }
-
-export const NONE: readonly never[] = Object.freeze([]);
 
 type Obj = Readonly<Record<string, unknown>>;
 

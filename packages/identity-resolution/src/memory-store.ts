@@ -15,7 +15,7 @@ import type {
   ProfileState,
 } from './store.js';
 import { mergeTraits, type TraitState, type TraitVersion } from './traits.js';
-import type { Identifier, ProfileId } from './types.js';
+import { NONE, type Identifier, type ProfileId } from './types.js';
 
 export const DEFAULT_MEMORY_STORE_OPTIONS = Object.freeze({
   /**
@@ -36,8 +36,6 @@ interface Profile extends ProfileState {
   merged: ProfileId[];
   traits: TraitState | undefined;
 }
-
-const NO_IDS: readonly never[] = Object.freeze([]);
 
 function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
   const out: Record<string, T> = {};
@@ -86,11 +84,11 @@ export class MemoryIdentityStore implements IdentityStore {
   }
 
   identifiersOf(profileId: ProfileId): readonly Identifier[] {
-    return this.#profiles.get(profileId)?.members ?? NO_IDS;
+    return this.#profiles.get(profileId)?.members ?? NONE;
   }
 
   mergedIds(profileId: ProfileId): readonly ProfileId[] {
-    return this.#profiles.get(profileId)?.merged ?? NO_IDS;
+    return this.#profiles.get(profileId)?.merged ?? NONE;
   }
 
   processed(messageId: string): ProfileId | undefined {
@@ -142,7 +140,7 @@ export class MemoryIdentityStore implements IdentityStore {
     }
     target.merged.push(from);
     for (const id of source.merged) target.merged.push(id);
-    if (source.traits === undefined) return NO_IDS;
+    if (source.traits === undefined) return NONE;
     return mergeTraits((target.traits ??= new Map()), source.traits);
   }
 

@@ -5,13 +5,13 @@
  * one thread is enough.
  */
 import type { IdentityConfig } from './config.js';
-import { extractIdentifiers, NONE, type IdentityEvent } from './extract.js';
+import { extractIdentifiers, type IdentityEvent } from './extract.js';
 import { normalizeOrDrop } from './normalize.js';
 import { defaultProfileId, type ProfileIdGenerator } from './profile-id.js';
 import { selectIdentifiers, type SelectOptions } from './select.js';
 import type { AttachmentRecord, IdentityStore, MergeRecord, ProfileRecord, TraitRecord } from './store.js';
 import { foldTraits } from './traits.js';
-import type { DroppedIdentifier, Identifier, ProfileId } from './types.js';
+import { NONE, type DroppedIdentifier, type Identifier, type ProfileId } from './types.js';
 
 export interface ResolverOptions {
   readonly config: IdentityConfig;

@@ -5,7 +5,7 @@
  */
 import type { IdentityConfig } from './config.js';
 import type { IdentityStore } from './store.js';
-import type { DroppedIdentifier, Identifier, ProfileId } from './types.js';
+import { NONE, type DroppedIdentifier, type Identifier, type ProfileId } from './types.js';
 
 export interface Selection {
   readonly kept: readonly Identifier[];
@@ -29,8 +29,6 @@ function append<T>(list: readonly T[], item: T): readonly T[] {
   (list as T[]).push(item);
   return list;
 }
-
-const NONE: readonly never[] = Object.freeze([]);
 
 function drop(walk: Walk, id: Identifier, reason: DroppedIdentifier['reason'], detail: DroppedIdentifier['detail']) {
   walk.dropped = append(walk.dropped, { type: id.type, value: id.value, reason, detail });

@@ -1,5 +1,8 @@
 /** Shared value types of the package (no logic). */
 
+/** The shared empty list of results and walks: most events drop, attach and merge nothing. */
+export const NONE: readonly never[] = Object.freeze([]);
+
 export type ProfileId = string;
 
 /** A normalized identifier: `type` is a configured identifier type, `value` its normalized value. */
