@@ -285,3 +285,27 @@ describe('Resolver: traits', () => {
     expect(store.snapshot().profiles[0]?.traits).toMatchObject({ plan: { value: 'pro' }, source: { value: 'early' } });
   });
 });
+
+describe('Resolver: regressions from the known failure modes (identity-rules.md)', () => {
+  it('junk ids (undefined, [object Object], null) do not merge everyone', () => {
+    const { send, store } = setup();
+    const junk = ['undefined', '[object Object]', '"null"', 'NULL', '0', ''];
+    const ids = junk.map((anonymousId, i) => send({ type: 'identify', userId: `user-${i}`, anonymousId }).profileId);
+    expect(new Set(ids).size).toBe(junk.length);
+    expect(store.snapshot().profiles.every((p) => p.identifiers.length === 1)).toBe(true);
+  });
+
+  it('an empty or blocked id never creates a profile per request', () => {
+    const { send, store } = setup();
+    for (let i = 0; i < 5; i++) send({ anonymousId: '', userId: 'null' });
+    expect(store.snapshot().profiles).toHaveLength(0);
+  });
+
+  it('email case and whitespace duplicates land in one profile', () => {
+    const { send } = setup();
+    const a = send({ type: 'identify', traits: { email: 'Jane@Example.org' } });
+    const b = send({ type: 'identify', traits: { email: '  jane@example.ORG ' } });
+    expect(b.profileId).toBe(a.profileId);
+    expect(b.attached).toEqual([]);
+  });
+});
