@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { resolveIdentityConfig } from './config.js';
+import { IdentityHydrationError } from './hydrate.js';
+import { collectDeltas, type IdentityDeltas } from './deltas.js';
+import { MemoryIdentityStore } from './memory-store.js';
+import { Resolver, type ResolvableEvent, type ResolveResult } from './resolver.js';
+import type { IdentityRecords } from './store.js';
+
+const config = resolveIdentityConfig();
+
+
+function ingest(events: readonly ResolvableEvent[]) {
+  const store = new MemoryIdentityStore();
+  const resolver = new Resolver({ config, store });
+  return { store, results: events.map((e) => resolver.resolveEvent(e)) };
+}
+
+const events: ResolvableEvent[] = [
+  { type: 'track', messageId: 'e1', timestamp: 30, anonymousId: 'a1' },
+  { type: 'identify', messageId: 'e2', timestamp: 10, anonymousId: 'a2', traits: { plan: 'free', $set_once: { source: 'ad' } } },
+  { type: 'identify', messageId: 'e3', timestamp: 40, userId: 'u1', anonymousId: 'a1', traits: { plan: 'pro' } },
+  { type: 'alias', messageId: 'e4', timestamp: 50, userId: 'u1', previousId: 'a2' },
+  { type: 'track', messageId: 'e5', timestamp: 60, anonymousId: 'a3', context: { device: { id: 'd1' } } },
+  { type: 'track', messageId: 'e6', timestamp: 70, anonymousId: 'a3', context: { externalIds: [{ type: 'anonymous_id', id: 'a1' }] } },
+];
+
+function reversed(records: IdentityDeltas): IdentityRecords {
+  return {
+    profiles: [...records.profiles].reverse(),
+    attachments: [...records.attachments].reverse(),
+    merges: [...records.merges].reverse(),
+    traits: [...records.traits].reverse(),
+  };
+}
+
+describe('MemoryIdentityStore', () => {
+  it('hydrates from persisted deltas, in any order, into the incremental state', () => {
+    const { store, results } = ingest(events);
+    const records = collectDeltas(results);
+    expect(records.merges.length).toBeGreaterThan(1);
+    for (const load of [records, reversed(records)]) {
+      const rebuilt = new MemoryIdentityStore();
+      rebuilt.hydrate(load);
+      expect(rebuilt.snapshot()).toEqual(store.snapshot());
+      for (const p of records.profiles) expect(rebuilt.canonical(p.profileId)).toBe(store.canonical(p.profileId));
+    }
+  });
+
+  it('keeps resolving after hydration exactly as the original store does', () => {
+    const { store, results } = ingest(events);
+    const rebuilt = new MemoryIdentityStore();
+    rebuilt.hydrate(collectDeltas(results));
+    const next: ResolvableEvent = { type: 'identify', messageId: 'e7', timestamp: 80, userId: 'u1', context: { device: { id: 'd2' } } };
+    const a = new Resolver({ config, store }).resolveEvent(next);
+    const b = new Resolver({ config, store: rebuilt }).resolveEvent(next);
+    expect(b).toEqual(a);
+    expect(rebuilt.snapshot()).toEqual(store.snapshot());
+  });
+
+  it('ignores records it already holds (loading twice is harmless)', () => {
+    const { store, results } = ingest(events);
+    const rebuilt = new MemoryIdentityStore();
+    rebuilt.hydrate(collectDeltas(results));
+    rebuilt.hydrate(reversed(collectDeltas(results)));
+    expect(rebuilt.snapshot()).toEqual(store.snapshot());
+  });
+
+  it('rejects records that contradict each other', () => {
+    const profiles = [
+      { profileId: 'p1', createdAt: 1, createdBy: 'm1' },
+      { profileId: 'p2', createdAt: 2, createdBy: 'm2' },
+      { profileId: 'p3', createdAt: 3, createdBy: 'm3' },
+    ];
+    const store = new MemoryIdentityStore();
+    expect(() =>
+      store.hydrate({
+        profiles,
+        merges: [
+          { from: 'p3', into: 'p1', byMessageId: 'x', at: 4 },
+          { from: 'p3', into: 'p2', byMessageId: 'y', at: 5 },
+        ],
+      }),
+    ).toThrow(IdentityHydrationError);
+    expect(() => new MemoryIdentityStore().hydrate({ attachments: [{ type: 'user_id', value: 'u', profileId: 'nope', messageId: 'm', at: 1 }] })).toThrow(
+      /unknown profile nope/,
+    );
+  });
+
+  it('evicts whole profiles with their merged-away ids and identifiers', () => {
+    const { store, results } = ingest(events);
+    const survivor = results.at(-1)!.profileId!;
+    const merged = [...store.mergedIds(survivor)];
+    store.evict([merged[0]!]);
+    expect(store.snapshot().profiles).toEqual([]);
+    expect(store.owner({ type: 'anonymous_id', value: 'a1' })).toBeUndefined();
+    expect(store.canonical(merged[0]!)).toBe(merged[0]);
+  });
+
+  it('forgets the oldest remembered messageIds beyond its window', () => {
+    const store = new MemoryIdentityStore({ rememberMessages: 2 });
+    store.remember('m1', 'p');
+    store.remember('m2', 'p');
+    store.remember('m3', 'p');
+    expect([store.processed('m1'), store.processed('m2'), store.processed('m3')]).toEqual([undefined, 'p', 'p']);
+    expect(() => new MemoryIdentityStore({ rememberMessages: -1 })).toThrow(/rememberMessages/);
+  });
+});

@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import { resolveIdentityConfig, type IdentityOptions } from './config.js';
+import { MemoryIdentityStore } from './memory-store.js';
+import { defaultProfileId } from './profile-id.js';
+import { Resolver, type ResolvableEvent } from './resolver.js';
+import { traitValues } from './traits.js';
+
+function setup(options: IdentityOptions = {}) {
+  const store = new MemoryIdentityStore();
+  const resolver = new Resolver({ config: resolveIdentityConfig(options), store });
+  let n = 0;
+  const send = (event: Partial<ResolvableEvent> & { timestamp?: number }) =>
+    resolver.resolveEvent({ type: 'track', messageId: `m${++n}`, timestamp: 1000 + n, ...event });
+  return { store, resolver, send };
+}
+
+describe('Resolver: profiles', () => {
+  it('creates a profile with a deterministic id derived from the creating event', () => {
+    const { send, store } = setup();
+    const result = send({ messageId: 'first', anonymousId: 'a1', timestamp: 5 });
+    expect(result.profileId).toBe(defaultProfileId({ messageId: 'first', identifier: { type: 'anonymous_id', value: 'a1' }, attempt: 0 }));
+    expect(result.createdProfile).toEqual({ profileId: result.profileId, createdAt: 5, createdBy: 'first' });
+    expect(result.attached).toEqual([{ type: 'anonymous_id', value: 'a1', profileId: result.profileId, messageId: 'first', at: 5 }]);
+    expect(store.profile(result.profileId!)).toMatchObject({ identifierCount: 1, mergeCount: 0 });
+  });
+
+  it('seeds the id with the first identifier in priority order, not in source order', () => {
+    const { send } = setup();
+    const result = send({ messageId: 'm', anonymousId: 'a1', userId: 'u1' });
+    expect(result.profileId).toBe(defaultProfileId({ messageId: 'm', identifier: { type: 'user_id', value: 'u1' }, attempt: 0 }));
+    expect(result.kept).toEqual([
+      { type: 'user_id', value: 'u1' },
+      { type: 'anonymous_id', value: 'a1' },
+    ]);
+  });
+
+  it('uses an injected id generator', () => {
+    const store = new MemoryIdentityStore();
+    const resolver = new Resolver({
+      config: resolveIdentityConfig(),
+      store,
+      newProfileId: ({ messageId, identifier }) => `p:${messageId}:${identifier.value}`,
+    });
+    expect(resolver.resolveEvent({ type: 'track', messageId: 'x', timestamp: 1, anonymousId: 'a' }).profileId).toBe('p:x:a');
+  });
+
+  it('re-derives the id when the generated one is taken', () => {
+    const store = new MemoryIdentityStore();
+    const resolver = new Resolver({ config: resolveIdentityConfig(), store, newProfileId: ({ attempt }) => `p${attempt}` });
+    expect(resolver.resolveEvent({ type: 'track', messageId: 'x', timestamp: 1, anonymousId: 'a' }).profileId).toBe('p0');
+    expect(resolver.resolveEvent({ type: 'track', messageId: 'y', timestamp: 2, anonymousId: 'b' }).profileId).toBe('p1');
+  });
+
+  it('attaches new identifiers to the known profile', () => {
+    const { send } = setup();
+    const anonymous = send({ anonymousId: 'a1' });
+    const identify = send({ type: 'identify', anonymousId: 'a1', userId: 'u1', traits: { email: 'Jane@Example.org' } });
+    expect(identify.profileId).toBe(anonymous.profileId);
+    expect(identify.createdProfile).toBeUndefined();
+    expect(identify.attached.map((a) => `${a.type}:${a.value}`)).toEqual(['user_id:u1', 'email:jane@example.org']);
+    expect(send({ anonymousId: 'a1' })).toMatchObject({ profileId: anonymous.profileId, attached: [], merges: [] });
+  });
+
+  it('resolves an event with no valid identifier to no profile, every time (no profile explosion)', () => {
+    const { send, store } = setup();
+    for (let i = 0; i < 3; i++) {
+      const result = send({ userId: 'undefined', anonymousId: '' });
+      expect(result.profileId).toBeNull();
+      expect(result.warnings).toContain('no_valid_identifier');
+      expect(result.dropped.map((d) => d.reason)).toEqual(['blocked', 'invalid']);
+    }
+    expect(store.snapshot().profiles).toEqual([]);
+  });
+
+  it('rejects a non-finite timestamp (a caller bug, not an event problem)', () => {
+    const { resolver } = setup();
+    expect(() => resolver.resolve({ messageId: 'x', timestamp: Number.NaN, type: 'track', identifiers: [] })).toThrow(/timestamp/);
+  });
+});
+
+describe('Resolver: limits by priority', () => {
+  it('never puts two user_ids in one profile: the later, lower-priority identifier is dropped', () => {
+    const { send, store } = setup();
+    const jane = send({ userId: 'jane', anonymousId: 'shared-device-anon' });
+    const john = send({ userId: 'john', anonymousId: 'shared-device-anon' });
+    expect(john.profileId).not.toBe(jane.profileId);
+    expect(john.kept).toEqual([{ type: 'user_id', value: 'john' }]);
+    expect(john.dropped).toEqual([
+      { type: 'anonymous_id', value: 'shared-device-anon', reason: 'limit_conflict', detail: 'type_limit' },
+    ]);
+    expect(john.warnings).toEqual(['limit_conflict']);
+    expect(store.owner({ type: 'anonymous_id', value: 'shared-device-anon' })).toBe(jane.profileId);
+  });
+
+  it('keeps the first of two user_ids in one event (sorted by value) and drops the other', () => {
+    const { send } = setup();
+    const result = send({ type: 'alias', userId: 'b-user', previousId: 'a-user' });
+    // previousId is unknown, so it is an anonymous id: both kept.
+    expect(result.kept.map((k) => k.type)).toEqual(['user_id', 'anonymous_id']);
+    const both = send({ type: 'identify', userId: 'zed', context: { externalIds: [{ id: 'amy', type: 'user_id' }] } });
+    expect(both.kept).toEqual([{ type: 'user_id', value: 'amy' }]);
+    expect(both.dropped).toEqual([{ type: 'user_id', value: 'zed', reason: 'limit_conflict', detail: 'type_limit' }]);
+  });
+
+  it('applies per-type limits to the union of the profiles an event would merge', () => {
+    const { send } = setup({ types: { email: { limit: 2 } } });
+    const a = send({ type: 'identify', anonymousId: 'a1', traits: { email: 'one@x.io' }, context: { traits: { email: 'two@x.io' } } });
+    send({ type: 'identify', anonymousId: 'a2', traits: { email: 'three@x.io' } });
+    const glue = send({ anonymousId: 'a1', context: { device: { id: 'd1' }, externalIds: [{ type: 'anonymous_id', id: 'a2' }] } });
+    expect(glue.profileId).toBe(a.profileId);
+    expect(glue.merges).toEqual([]);
+    expect(glue.dropped).toEqual([{ type: 'anonymous_id', value: 'a2', reason: 'limit_conflict', detail: 'type_limit' }]);
+  });
+});
+
+describe('Resolver: merges', () => {
+  it('merges every owner into the earliest-created profile and records each merge', () => {
+    const { send, store } = setup();
+    const late = send({ anonymousId: 'a1', timestamp: 300 });
+    const early = send({ anonymousId: 'a2', timestamp: 100 }); // arrives later, happened earlier
+    const middle = send({ anonymousId: 'a3', timestamp: 200 });
+    const glue = send({ messageId: 'glue', anonymousId: 'a1', context: { device: { id: 'd9' }, externalIds: [{ type: 'anonymous_id', id: 'a2' }, { type: 'anonymous_id', id: 'a3' }] }, timestamp: 400 });
+    expect(glue.profileId).toBe(early.profileId);
+    expect(glue.merges).toEqual([
+      { from: middle.profileId, into: early.profileId, byMessageId: 'glue', at: 400 },
+      { from: late.profileId, into: early.profileId, byMessageId: 'glue', at: 400 },
+    ]);
+    expect(store.canonical(late.profileId!)).toBe(early.profileId);
+    expect(store.canonical(middle.profileId!)).toBe(early.profileId);
+    expect(store.profile(early.profileId!)).toMatchObject({ identifierCount: 4, mergeCount: 2 });
+    expect(store.profile(late.profileId!)).toBeUndefined();
+    expect([...store.mergedIds(early.profileId!)].sort()).toEqual([late.profileId, middle.profileId].sort());
+  });
+
+  it('breaks createdAt ties by the smallest id', () => {
+    const store = new MemoryIdentityStore();
+    const resolver = new Resolver({ config: resolveIdentityConfig(), store, newProfileId: ({ identifier }) => `p-${identifier.value}` });
+    resolver.resolveEvent({ type: 'track', messageId: 'm1', timestamp: 10, anonymousId: 'z' });
+    resolver.resolveEvent({ type: 'track', messageId: 'm2', timestamp: 10, anonymousId: 'b' });
+    const glue = resolver.resolveEvent({ type: 'identify', messageId: 'm3', timestamp: 20, userId: 'u', anonymousId: 'z', context: { device: { id: 'b' }, externalIds: [{ type: 'anonymous_id', id: 'b' }] } });
+    expect(glue.profileId).toBe('p-b');
+    expect(glue.merges.map((m) => [m.from, m.into])).toEqual([['p-z', 'p-b']]);
+  });
+
+  it('keeps resolving merged-away ids to the survivor through chains (path compression)', () => {
+    const { send, store } = setup();
+    const ids = [1, 2, 3, 4].map((i) => send({ anonymousId: `a${i}`, timestamp: 10 - i }).profileId!);
+    send({ anonymousId: 'a1', context: { externalIds: [{ type: 'anonymous_id', id: 'a2' }] } });
+    send({ anonymousId: 'a2', context: { externalIds: [{ type: 'anonymous_id', id: 'a3' }] } });
+    send({ anonymousId: 'a3', context: { externalIds: [{ type: 'anonymous_id', id: 'a4' }] } });
+    for (const id of ids) expect(store.canonical(id)).toBe(ids[3]);
+    expect(store.profile(ids[3]!)?.mergeCount).toBe(3);
+  });
+});
+
+describe('Resolver: caps', () => {
+  it('stops merging at the merge cap but still resolves the event', () => {
+    const { send, store } = setup({ maxMergesPerProfile: 2 });
+    const root = send({ anonymousId: 'root', timestamp: 1 }).profileId!;
+    for (const name of ['x', 'y', 'z']) send({ anonymousId: name });
+    send({ anonymousId: 'root', context: { externalIds: [{ type: 'anonymous_id', id: 'x' }] } });
+    send({ anonymousId: 'root', context: { externalIds: [{ type: 'anonymous_id', id: 'y' }] } });
+    const capped = send({ anonymousId: 'root', context: { externalIds: [{ type: 'anonymous_id', id: 'z' }] } });
+    expect(capped.profileId).toBe(root);
+    expect(capped.merges).toEqual([]);
+    expect(capped.dropped).toEqual([{ type: 'anonymous_id', value: 'z', reason: 'cap', detail: 'merge_cap' }]);
+    expect(capped.warnings).toEqual(['cap_reached']);
+    expect(store.profile(root)?.mergeCount).toBe(2);
+  });
+
+  it('stops attaching identifiers at the identifier cap', () => {
+    const { send, store } = setup({ maxIdentifiersPerProfile: 3, types: { device_id: { limit: 10 } } });
+    const profile = send({ userId: 'u', context: { device: { id: 'd1' } } }).profileId!;
+    send({ userId: 'u', context: { device: { id: 'd2' } } });
+    const capped = send({ userId: 'u', context: { device: { id: 'd3' } } });
+    expect(capped.profileId).toBe(profile);
+    expect(capped.attached).toEqual([]);
+    expect(capped.dropped).toEqual([{ type: 'device_id', value: 'd3', reason: 'cap', detail: 'identifier_cap' }]);
+    expect(store.profile(profile)?.identifierCount).toBe(3);
+  });
+});
+
+describe('Resolver: alias', () => {
+  it('links previousId as an anonymous_id when it is unknown', () => {
+    const { send } = setup();
+    const alias = send({ type: 'alias', userId: 'u1', previousId: 'visitor-1' });
+    expect(alias.kept).toEqual([
+      { type: 'user_id', value: 'u1' },
+      { type: 'anonymous_id', value: 'visitor-1' },
+    ]);
+  });
+
+  it('links previousId as the anonymous_id it is known as', () => {
+    const { send } = setup();
+    const visitor = send({ anonymousId: 'visitor-1' });
+    const alias = send({ type: 'alias', userId: 'u1', previousId: 'visitor-1' });
+    expect(alias.profileId).toBe(visitor.profileId);
+    expect(alias.attached.map((a) => a.type)).toEqual(['user_id']);
+  });
+
+  it('links previousId as a user_id when it is known as one (and the user_id limit applies)', () => {
+    const { send } = setup();
+    const old = send({ userId: 'old-login' });
+    const alias = send({ type: 'alias', userId: 'new-login', previousId: 'old-login' });
+    expect(alias.kept).toEqual([{ type: 'user_id', value: 'new-login' }]);
+    expect(alias.dropped).toEqual([{ type: 'user_id', value: 'old-login', reason: 'limit_conflict', detail: 'type_limit' }]);
+    expect(alias.profileId).not.toBe(old.profileId);
+  });
+
+  it('drops a blocked previousId', () => {
+    const { send } = setup();
+    const alias = send({ type: 'alias', userId: 'u1', previousId: 'null' });
+    expect(alias.kept).toEqual([{ type: 'user_id', value: 'u1' }]);
+    expect(alias.dropped).toEqual([{ type: 'anonymous_id', value: 'null', reason: 'blocked', detail: 'blocked_value' }]);
+  });
+});
+
+describe('Resolver: idempotence', () => {
+  it('changes nothing when an event is replayed', () => {
+    const { resolver, store } = setup();
+    const event: ResolvableEvent = { type: 'identify', messageId: 'dup', timestamp: 5, userId: 'u1', anonymousId: 'a1', traits: { plan: 'pro' } };
+    const first = resolver.resolveEvent(event);
+    const before = store.snapshot();
+    const again = resolver.resolveEvent(event);
+    expect(again).toMatchObject({ profileId: first.profileId, attached: [], merges: [], traits: [] });
+    expect(again.createdProfile).toBeUndefined();
+    expect(store.snapshot()).toEqual(before);
+  });
+
+  it('does not re-apply a remembered messageId even when the replay would now change the graph', () => {
+    const store = new MemoryIdentityStore();
+    const event: ResolvableEvent = { type: 'identify', messageId: 'dup', timestamp: 5, userId: 'u1', traits: { email: 'a@x.io' }, context: { traits: { email: 'b@x.io' } } };
+    const strict = new Resolver({ config: resolveIdentityConfig({ types: { email: { limit: 1 } } }), store });
+    expect(strict.resolveEvent(event).dropped.map((d) => d.value)).toEqual(['b@x.io']);
+    const before = store.snapshot();
+    // The workspace raised the email limit since: the same messageId must still not be applied again.
+    const relaxed = new Resolver({ config: resolveIdentityConfig(), store });
+    expect(relaxed.resolveEvent(event)).toMatchObject({ duplicate: true, attached: [] });
+    expect(store.snapshot()).toEqual(before);
+    expect(relaxed.resolveEvent({ ...event, messageId: 'new' }).attached.map((a) => a.value)).toEqual(['b@x.io']);
+  });
+
+  it('returns the survivor for a duplicate of an event whose profile was merged since', () => {
+    const { send, resolver } = setup();
+    const a = resolver.resolveEvent({ type: 'track', messageId: 'x', timestamp: 50, anonymousId: 'a1' });
+    const b = send({ anonymousId: 'a2', timestamp: 10 });
+    send({ anonymousId: 'a1', context: { externalIds: [{ type: 'anonymous_id', id: 'a2' }] } });
+    const again = resolver.resolveEvent({ type: 'track', messageId: 'x', timestamp: 50, anonymousId: 'a1' });
+    expect(a.profileId).not.toBe(b.profileId);
+    expect(again.profileId).toBe(b.profileId);
+  });
+});
+
+describe('Resolver: traits', () => {
+  it('folds identify traits into the profile and returns the new versions', () => {
+    const { send, store } = setup({ setOnceTraits: ['first_seen'] });
+    const first = send({ messageId: 'i1', type: 'identify', userId: 'u1', timestamp: 10, traits: { plan: 'free', first_seen: '2024', $set_once: { source: 'ad' } } });
+    expect(first.traits.map((t) => [t.key, t.value, t.once])).toEqual([
+      ['first_seen', '2024', true],
+      ['plan', 'free', false],
+      ['source', 'ad', true],
+    ]);
+    const later = send({ messageId: 'i2', type: 'identify', userId: 'u1', timestamp: 20, traits: { plan: 'pro', first_seen: '2025' } });
+    expect(later.traits.map((t) => [t.key, t.value])).toEqual([['plan', 'pro']]);
+    // Returned rows are copies: versions are updated in place inside the store.
+    expect(first.traits.find((t) => t.key === 'plan')).toMatchObject({ value: 'free', at: 10, messageId: 'i1' });
+    const stale = send({ messageId: 'i0', type: 'identify', userId: 'u1', timestamp: 5, traits: { plan: 'trial' } });
+    expect(stale.traits).toEqual([]);
+    expect(traitValues(store.traits(first.profileId!))).toEqual({ first_seen: '2024', plan: 'pro', source: 'ad' });
+  });
+
+  it('ignores traits of other event types by default', () => {
+    const { send } = setup();
+    expect(send({ type: 'track', userId: 'u1', traits: { plan: 'pro' } }).traits).toEqual([]);
+    expect(send({ type: 'group', userId: 'u1', traits: { plan: 'pro' } }).traits.map((t) => t.key)).toEqual(['plan']);
+  });
+
+  it('merges traits with the same rule when profiles merge', () => {
+    const { send, store } = setup();
+    send({ type: 'identify', anonymousId: 'a1', timestamp: 30, traits: { plan: 'pro', $set_once: { source: 'late' } } });
+    const early = send({ type: 'identify', anonymousId: 'a2', timestamp: 10, traits: { plan: 'free', $set_once: { source: 'early' } } });
+    const glue = send({ anonymousId: 'a1', timestamp: 40, context: { externalIds: [{ type: 'anonymous_id', id: 'a2' }] } });
+    expect(glue.profileId).toBe(early.profileId);
+    expect(glue.traits.map((t) => [t.key, t.value])).toEqual([['plan', 'pro']]);
+    expect(store.snapshot().profiles[0]?.traits).toMatchObject({ plan: { value: 'pro' }, source: { value: 'early' } });
+  });
+});
+
+describe('Resolver: regressions from the known failure modes (identity-rules.md)', () => {
+  it('junk ids (undefined, [object Object], null) do not merge everyone', () => {
+    const { send, store } = setup();
+    const junk = ['undefined', '[object Object]', '"null"', 'NULL', '0', ''];
+    const ids = junk.map((anonymousId, i) => send({ type: 'identify', userId: `user-${i}`, anonymousId }).profileId);
+    expect(new Set(ids).size).toBe(junk.length);
+    expect(store.snapshot().profiles.every((p) => p.identifiers.length === 1)).toBe(true);
+  });
+
+  it('an empty or blocked id never creates a profile per request', () => {
+    const { send, store } = setup();
+    for (let i = 0; i < 5; i++) send({ anonymousId: '', userId: 'null' });
+    expect(store.snapshot().profiles).toHaveLength(0);
+  });
+
+  it('email case and whitespace duplicates land in one profile', () => {
+    const { send } = setup();
+    const a = send({ type: 'identify', traits: { email: 'Jane@Example.org' } });
+    const b = send({ type: 'identify', traits: { email: '  jane@example.ORG ' } });
+    expect(b.profileId).toBe(a.profileId);
+    expect(b.attached).toEqual([]);
+  });
+});
