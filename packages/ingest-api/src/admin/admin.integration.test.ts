@@ -73,7 +73,11 @@ describe('admin API', () => {
     await api.flush();
     const ok = await admin('/v1/admin/sql', { body: { query: 'SELECT event, user_id FROM events WHERE message_id = {m:String}', params: { m: 'sql-1' } } });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ rows: [{ event: 'x', user_id: 'u' }] });
+    expect(await ok.json()).toEqual({ rows: [{ event: 'x', user_id: 'u' }], truncated: false });
+    const capped = (await (await admin('/v1/admin/sql', { body: { query: 'SELECT number FROM system.numbers LIMIT 150000' } })).json()) as { rows: unknown[]; truncated: boolean };
+    expect(capped.truncated).toBe(true);
+    expect(capped.rows.length).toBeGreaterThanOrEqual(100_000);
+    expect(capped.rows.length).toBeLessThan(150_000);
     for (const query of ['INSERT INTO events (workspace_id, message_id) VALUES (\'x\', \'y\')', 'DROP TABLE events', 'ALTER TABLE events DELETE WHERE 1', 'SET readonly = 0']) {
       const res = await admin('/v1/admin/sql', { body: { query } });
       expect(res.status).toBe(400);

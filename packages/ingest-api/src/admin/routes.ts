@@ -4,7 +4,9 @@ import type { ResolvedOptions } from '../config/options.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/auth.js';
 import { parseInput } from '../http/validation.js';
-import { ClickHouseError, type ClickHouseTransport } from '../storage/transport.js';
+import { ClickHouseError, READONLY_LIMITS, type ClickHouseTransport } from '../storage/transport.js';
+
+const READONLY_MAX_ROWS = Number(READONLY_LIMITS.max_result_rows);
 import { secretsEqual } from '../tenancy/keys.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
 
@@ -78,7 +80,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     const { query, params } = parseInput(sqlBody, req.body);
     try {
       const rows = await transport.query(query, params ?? {}, { readonly: true });
-      return { rows };
+      // ClickHouse stops at max_result_rows ('break'): say so rather than look complete.
+      return { rows, truncated: rows.length >= READONLY_MAX_ROWS };
     } catch (err) {
       // Any error ClickHouse reports with a code is about the query; only a failure to reach the store is 503.
       if (err instanceof ClickHouseError && err.clickhouseCode !== undefined) {
