@@ -7,6 +7,9 @@ import { createLogger } from './http/logger.js';
 import { Metrics } from './http/metrics.js';
 import { createFastify } from './http/server.js';
 import { ingestRoutes } from './ingest/routes.js';
+import { profileRoutes } from './profiles/routes.js';
+import { IdentityService } from './identity/service.js';
+import { IdentityJobs } from './identity/unmerge.js';
 import { Flusher } from './pipeline/flusher.js';
 import { Spool } from './spool/spool.js';
 import { openStore } from './storage/open.js';
@@ -44,13 +47,24 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     const registry = await TenantRegistry.load(store);
     await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
     spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });
-    const flusher = new Flusher({ spool, transport: store, logger: logger.child({ component: 'flusher' }), ...options.flush });
+    const identity = new IdentityService({ transport: store, registry, logger: logger.child({ component: 'identity' }) });
+    const flusher = new Flusher({ spool, transport: store, identity, logger: logger.child({ component: 'flusher' }), ...options.flush });
+    const jobs = new IdentityJobs({
+      transport: store,
+      registry,
+      identity,
+      logger: logger.child({ component: 'identity-jobs' }),
+      exclusive: (fn) => flusher.exclusive(fn),
+    });
+    // Plans interrupted by a crash are finished before any new batch is resolved.
+    await jobs.resume();
     flusher.start();
     const metrics = new Metrics();
     const fastify = createFastify({ logger, trustProxy: options.trustProxy, bodyLimit: 1024 * 1024 });
     const liveSpool = spool;
     await fastify.register(async (scope) => ingestRoutes(scope, { registry, spool: liveSpool, options, metrics }));
-    await fastify.register(async (scope) => adminRoutes(scope, { options, registry, transport: store }));
+    await fastify.register(async (scope) => adminRoutes(scope, { options, registry, transport: store, jobs }));
+    await fastify.register(async (scope) => profileRoutes(scope, { registry, transport: store, identity }));
     registerHealth(fastify, { store, spool: liveSpool, flusher, metrics, maxBacklogBytes: options.spool.maxBacklogBytes });
 
     const refresh = setInterval(() => {

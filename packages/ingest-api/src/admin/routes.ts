@@ -9,12 +9,18 @@ import { ClickHouseError, READONLY_LIMITS, type ClickHouseTransport } from '../s
 const READONLY_MAX_ROWS = Number(READONLY_LIMITS.max_result_rows);
 import { secretsEqual } from '../tenancy/keys.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
+import type { IdentityJobs } from '../identity/unmerge.js';
+import { registerIdentityAdmin } from './identity-routes.js';
 
 export interface AdminDeps {
   options: ResolvedOptions;
   registry: TenantRegistry;
   transport: ClickHouseTransport;
+  jobs: IdentityJobs;
 }
+
+/** The key id recorded for actions taken with CDP_ADMIN_KEY. */
+export const ADMIN_KEY_ID = 'admin';
 
 const workspaceBody = z.object({ name: z.string().trim().min(1).max(200) });
 const keyBody = z.object({ kind: z.enum(['write', 'secret']) });
@@ -28,6 +34,7 @@ const keyParams = workspaceParams.extend({ keyId: z.string().min(1).max(100) });
 /** Admin endpoints: enabled only when CDP_ADMIN_KEY is set; Bearer auth with that key. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const { options, registry, transport } = deps;
+  registerIdentityAdmin(app, { registry, transport, jobs: deps.jobs, adminKeyId: ADMIN_KEY_ID });
   app.addHook('onRequest', async (req: FastifyRequest) => {
     if (options.adminKey === undefined) throw new ApiError('admin_disabled');
     const token = bearerToken(req.headers.authorization);

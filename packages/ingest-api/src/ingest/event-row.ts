@@ -57,9 +57,13 @@ function iso(ms: number): string {
  * and ClickHouse stores their raw text in the String columns
  * (input_format_json_read_objects_as_strings), so each event is serialized once.
  */
-export function buildEventRow(event: Event, messageId: string, facts: RequestFacts): string {
-  let context = mergeDefaults(facts.batchContext, event.context);
-  if (facts.ip !== undefined && context['ip'] === undefined) context = { ...context, ip: facts.ip };
+/** The event's context with batch-level defaults under it (and the client IP when captured). */
+export function eventContext(event: Event, facts: RequestFacts): EventContext {
+  const context = mergeDefaults(facts.batchContext, event.context) as EventContext;
+  return facts.ip !== undefined && context.ip === undefined ? { ...context, ip: facts.ip } : context;
+}
+
+export function buildEventRow(event: Event, messageId: string, facts: RequestFacts, context: EventContext, time: number): string {
   const integrations = mergeDefaults(facts.batchIntegrations, event.integrations);
   const sentAt = event.sentAt ?? facts.batchSentAt;
   return JSON.stringify({
@@ -73,7 +77,7 @@ export function buildEventRow(event: Event, messageId: string, facts: RequestFac
     anonymous_id: event.anonymousId ?? '',
     group_id: event.type === 'group' ? event.groupId : '',
     previous_id: event.type === 'alias' ? event.previousId : '',
-    timestamp: iso(eventTime(event, facts)),
+    timestamp: iso(time),
     sent_at: sentAt === undefined ? null : sentAt === facts.batchSentAt ? facts.batchSentIso : iso(sentAt),
     received_at: facts.receivedIso,
     properties: event.type === 'track' || event.type === 'page' || event.type === 'screen' ? (event.properties ?? {}) : {},

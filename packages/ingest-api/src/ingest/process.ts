@@ -10,7 +10,8 @@ import {
 } from '@cdp/protocol';
 import { ApiError } from '../http/api-error.js';
 import { RECORD_DEAD_LETTER, RECORD_EVENT, encodeRecord } from '../pipeline/records.js';
-import { buildEventRow, derivedMessageId, utf8Exceeds, type RequestFacts } from './event-row.js';
+import { identityProjection } from '../identity/projection.js';
+import { buildEventRow, derivedMessageId, eventContext, eventTime, utf8Exceeds, type RequestFacts } from './event-row.js';
 
 /**
  * Stored rows carry ~300 bytes of server fields (workspace, key, received_at,
@@ -123,7 +124,9 @@ function processOne(
   }
   const event = result.event;
   const messageId = event.messageId ?? derivedMessageId(facts.workspaceId, raw, index);
-  const row = buildEventRow(event, messageId, facts);
+  const context = eventContext(event, facts);
+  const time = eventTime(event, facts);
+  const row = buildEventRow(event, messageId, facts, context, time);
   if (utf8Exceeds(row, limits.maxEventBytes + ROW_ALLOWANCE_BYTES)) {
     reject(sink, facts, raw, index, {
       code: 'event_too_large',
@@ -133,7 +136,12 @@ function processOne(
     });
     return;
   }
-  sink.lines.push(encodeRecord({ k: RECORD_EVENT, w: facts.workspaceId, m: messageId }, row));
+  sink.lines.push(
+    encodeRecord(
+      { k: RECORD_EVENT, w: facts.workspaceId, m: messageId, y: event.type, ts: time, i: identityProjection(event, context) },
+      row,
+    ),
+  );
   sink.accepted++;
 }
 

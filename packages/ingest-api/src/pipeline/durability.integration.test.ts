@@ -77,7 +77,8 @@ it('keeps every acknowledged event exactly once through two SIGKILLs under load'
   expect(res.status).toBe(200);
 
   // Graceful stop flushes everything; a restart then answers from ClickHouse alone.
-  expect(await server.kill('SIGTERM')).toBe(0);
+  const code = await server.kill('SIGTERM');
+  expect(code).toBe(0);
   server = await startChildServer(env);
   // No duplicates at all, and every acknowledged id present (checked in chunks: admin SQL caps result rows).
   const [totals] = await sql<{ n: number; u: number }>(server, 'SELECT count() AS n, uniqExact(message_id) AS u FROM events');

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { IdentityService } from '../identity/service.js';
+import { nextVersion } from '../identity/version.js';
 import type { Spool, SpoolBatch } from '../spool/spool.js';
 import { isStatementError, type ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
@@ -7,6 +9,7 @@ import { RECORD_DEAD_LETTER, RECORD_EVENT, decodeRecords, type DecodedRecord } f
 export interface FlusherOptions {
   spool: Spool;
   transport: ClickHouseTransport;
+  identity: IdentityService;
   logger: Logger;
   /** Start an insert once this many bytes wait... */
   batchBytes: number;
@@ -29,6 +32,15 @@ interface PlannedInsert {
   lines: string[];
 }
 
+interface Plan {
+  token: string;
+  inserts: PlannedInsert[];
+  stored: string[];
+  eventCount: number;
+  duplicates: number;
+  deadLetterCount: number;
+}
+
 export interface FlusherStatus {
   /** Last insert attempt failed and the flusher is retrying. */
   failing: boolean;
@@ -49,8 +61,16 @@ export class Flusher {
   readonly #dedup: MessageIdDedup;
   readonly #status: FlusherStatus = { failing: false, lastError: undefined, insertedEvents: 0, duplicates: 0, deadLetters: 0 };
   #running: Promise<void> | undefined;
+  /**
+   * The plan of the batch in flight. Planning resolves identities and so
+   * changes the in-memory identity state; any retry of the same batch must
+   * send exactly these rows, never a re-plan (which would find nothing new).
+   */
+  #plan: Plan | undefined;
   #stopping = false;
   #idleWaiters: Array<() => void> = [];
+  #jobs: Array<() => Promise<void>> = [];
+  #wakeJobs: (() => void) | undefined;
 
   constructor(options: FlusherOptions) {
     this.#o = options;
@@ -75,7 +95,9 @@ export class Flusher {
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
     this.#o.spool.stopWaiting();
+    this.#wakeJobs?.();
     await this.#running;
+    for (const job of this.#jobs.splice(0)) await job();
     const until = Date.now() + deadlineMs;
     while (this.#o.spool.backlogBytes > 0 && Date.now() < until) {
       const batch = await this.#o.spool.next(this.#o.maxBatchBytes);
@@ -86,11 +108,33 @@ export class Flusher {
     this.#notifyIdle();
   }
 
+  /**
+   * Runs `fn` between two batches, never beside one: identity jobs (unmerge)
+   * rewrite the state the flusher resolves against.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#stopping) return Promise.reject(new Error('the pipeline is shutting down'));
+    return new Promise<T>((resolve, reject) => {
+      this.#jobs.push(() => fn().then(resolve, reject));
+      this.#wakeJobs?.();
+    });
+  }
+
+  async #runJobs(): Promise<void> {
+    while (this.#jobs.length > 0) await (this.#jobs.shift() as () => Promise<void>)();
+  }
+
   async #loop(): Promise<void> {
     const { spool } = this.#o;
     while (!this.#stopping) {
-      await spool.waitForBatch(this.#o.batchBytes, this.#o.batchWaitMs);
+      await this.#runJobs();
+      await Promise.race([
+        spool.waitForBatch(this.#o.batchBytes, this.#o.batchWaitMs),
+        new Promise<void>((resolve) => (this.#wakeJobs = resolve)),
+      ]);
+      this.#wakeJobs = undefined;
       if (this.#stopping) break;
+      if (this.#jobs.length > 0) continue;
       const batch = await spool.next(this.#o.maxBatchBytes);
       if (batch === undefined) {
         this.#notifyIdle();
@@ -111,15 +155,19 @@ export class Flusher {
 
   /** Returns false when it gave up at the deadline (the batch stays in the spool). */
   async #process(batch: SpoolBatch, deadline: number): Promise<boolean> {
-    const { records, corrupt } = decodeRecords(batch.text);
-    if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
     let delay = this.#o.retryMinMs;
     for (;;) {
       try {
-        const plan = await this.#plan(records);
+        if (this.#plan?.token !== batch.token) {
+          const { records, corrupt } = decodeRecords(batch.text);
+          if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
+          this.#plan = { token: batch.token, ...(await this.#planFor(records)) };
+        }
+        const plan = this.#plan;
         this.#o.spool.begin(batch);
         for (const insert of plan.inserts) await this.#insert(batch.token, insert);
         this.#o.spool.commit(batch);
+        this.#plan = undefined;
         this.#dedup.remember(plan.stored);
         this.#status.insertedEvents += plan.eventCount;
         this.#status.duplicates += plan.duplicates;
@@ -142,13 +190,7 @@ export class Flusher {
     }
   }
 
-  async #plan(records: DecodedRecord[]): Promise<{
-    inserts: PlannedInsert[];
-    stored: string[];
-    eventCount: number;
-    duplicates: number;
-    deadLetterCount: number;
-  }> {
+  async #planFor(records: DecodedRecord[]): Promise<Omit<Plan, 'token'>> {
     const byWorkspace = new Map<string, string[]>();
     for (const r of records) {
       if (r.header.k !== RECORD_EVENT) continue;
@@ -157,12 +199,10 @@ export class Flusher {
       ids.push(r.header.m);
     }
     const seen = await this.#dedup.seen(byWorkspace);
-    const events: string[] = [];
-    const ledger: string[] = [];
+    const fresh: DecodedRecord[] = [];
     const dead: string[] = [];
     const stored: string[] = [];
     let duplicates = 0;
-    const now = new Date().toISOString();
     for (const r of records) {
       if (r.header.k === RECORD_DEAD_LETTER) {
         dead.push(r.row);
@@ -175,12 +215,38 @@ export class Flusher {
       }
       seen.add(key);
       stored.push(key);
-      events.push(r.row);
-      ledger.push(JSON.stringify({ workspace_id: r.header.w, message_id: r.header.m, received_at: now }));
+      fresh.push(r);
     }
+    const now = new Date().toISOString();
+    // Identity resolution: reads first, then the in-memory state changes (see #plan).
+    const resolved = await this.#o.identity.resolveBatch(
+      fresh.map((r) => ({
+        workspaceId: r.header.w,
+        messageId: r.header.m,
+        type: r.header.y ?? '',
+        timestamp: r.header.ts ?? Date.parse(now),
+        receivedAt: now,
+        projection: r.header.i ?? {},
+      })),
+    );
+    const events: string[] = [];
+    const ledger: string[] = [];
+    for (let i = 0; i < fresh.length; i++) {
+      const r = fresh[i] as DecodedRecord;
+      events.push(`{"profile_id":${JSON.stringify(resolved.profileIds[i] ?? '')},"ingest_seq":${nextVersion()},${r.row.slice(1)}`);
+      ledger.push(`{"workspace_id":${JSON.stringify(r.header.w)},"message_id":${JSON.stringify(r.header.m)},"received_at":"${now}"}`);
+    }
+    const id = resolved.rows;
     const inserts: PlannedInsert[] = [
+      // Identity state first: an event row never references a profile that is not persisted.
+      { table: 'profiles', part: 'p', lines: id.profiles },
+      { table: 'identities', part: 'i', lines: id.identities },
+      { table: 'profile_merges', part: 'g', lines: id.merges },
+      { table: 'profile_aliases', part: 'a', lines: id.aliases },
+      { table: 'profile_traits', part: 't', lines: id.traits },
       { table: 'events', part: 'e', lines: events },
       { table: 'dead_letters', part: 'd', lines: dead },
+      { table: 'identity_warnings', part: 'w', lines: id.warnings },
       // Last: an id in the ledger implies its event is stored.
       { table: 'message_ids', part: 'm', lines: ledger },
     ];

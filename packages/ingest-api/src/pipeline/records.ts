@@ -5,6 +5,8 @@
  * and sent to ClickHouse untouched. JSON.stringify never emits a raw tab or
  * newline, so both separators are unambiguous.
  */
+import type { IdentityProjection } from '../identity/projection.js';
+
 export const RECORD_EVENT = 'e';
 export const RECORD_DEAD_LETTER = 'd';
 
@@ -15,6 +17,12 @@ export interface RecordHeader {
   w: string;
   /** messageId (events; dead letters when the payload had a usable one). */
   m: string;
+  /** Event type (events). */
+  y?: string;
+  /** Event time, epoch ms (events). */
+  ts?: number;
+  /** What identity resolution reads (events). */
+  i?: IdentityProjection;
 }
 
 export function encodeRecord(header: RecordHeader, rowJson: string): string {

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { Session } from 'chdb';
+import { Session, drainPending } from 'chdb';
 import {
   INSERT_SETTINGS,
   READONLY_LIMITS,
@@ -38,6 +38,8 @@ export class ChdbTransport implements ClickHouseTransport {
   #read: Session | undefined;
   #readonly: Session | undefined;
   #closed = false;
+  /** Native calls in flight: closing a session under one of them crashes the process. */
+  readonly #inflight = new Set<Promise<unknown>>();
 
   private constructor(options: ChdbTransportOptions) {
     this.#path = options.path;
@@ -71,6 +73,14 @@ export class ChdbTransport implements ClickHouseTransport {
     return this.#readonly;
   }
 
+  /** Runs a native call, tracked so that close() can wait for it. */
+  #track<T>(op: Promise<T>): Promise<T> {
+    this.#inflight.add(op);
+    const done = () => this.#inflight.delete(op);
+    op.then(done, done);
+    return op;
+  }
+
   #live(session: Session | undefined): Session {
     if (this.#closed || session === undefined) throw toClickHouseError(new Error('the ClickHouse store is closed'));
     return session;
@@ -80,7 +90,7 @@ export class ChdbTransport implements ClickHouseTransport {
     const session = options.readonly === true ? await this.#readonlySession() : this.#live(this.#read);
     try {
       const opts = options.signal === undefined ? { format: 'JSONEachRow' } : { format: 'JSONEachRow', signal: options.signal };
-      const result = await session.queryBindAsync(sql, params, opts);
+      const result = await this.#track(session.queryBindAsync(sql, params, opts));
       return parseJsonEachRow<T>(result.text());
     } catch (err) {
       throw toClickHouseError(err);
@@ -90,6 +100,8 @@ export class ChdbTransport implements ClickHouseTransport {
   async *queryLines(sql: string, params: QueryParams = {}, options: QueryOptions = {}): AsyncIterable<string> {
     // A session streams one result at a time, so each stream gets its own session.
     const session = await this.#session(options.readonly === true ? READONLY_STATEMENTS : []);
+    let finished!: () => void;
+    void this.#track(new Promise<void>((resolve) => (finished = resolve)));
     try {
       const stream = session.queryStreamBind(sql, params, { format: 'JSONEachRow' });
       for await (const chunk of stream) {
@@ -106,12 +118,13 @@ export class ChdbTransport implements ClickHouseTransport {
       throw toClickHouseError(err);
     } finally {
       session.close();
+      finished();
     }
   }
 
   async command(sql: string, params: QueryParams = {}): Promise<void> {
     try {
-      await this.#live(this.#write).queryBindAsync(sql, params);
+      await this.#track(this.#live(this.#write).queryBindAsync(sql, params));
     } catch (err) {
       throw toClickHouseError(err);
     }
@@ -121,12 +134,14 @@ export class ChdbTransport implements ClickHouseTransport {
     const settings: Record<string, string | number> = { ...INSERT_SETTINGS };
     if (options.dedupToken !== undefined) settings['insert_deduplication_token'] = options.dedupToken;
     try {
-      await this.#live(this.#write).insert({
-        table: options.table,
-        values: typeof options.rows === 'string' ? Buffer.from(options.rows) : options.rows,
-        format: 'JSONEachRow',
-        settings,
-      });
+      await this.#track(
+        this.#live(this.#write).insert({
+          table: options.table,
+          values: typeof options.rows === 'string' ? Buffer.from(options.rows) : options.rows,
+          format: 'JSONEachRow',
+          settings,
+        }),
+      );
     } catch (err) {
       throw toClickHouseError(err);
     }
@@ -135,7 +150,7 @@ export class ChdbTransport implements ClickHouseTransport {
   async ping(): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      await this.#live(this.#read).queryAsync('SELECT 1');
+      await this.#track(this.#live(this.#read).queryAsync('SELECT 1'));
       return true;
     } catch {
       return false;
@@ -145,7 +160,9 @@ export class ChdbTransport implements ClickHouseTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.allSettled([...this.#inflight]);
     for (const s of [this.#readonly, this.#read, this.#write]) s?.close();
+    await drainPending();
   }
 }
 

@@ -67,7 +67,9 @@ export const MIGRATIONS: readonly Migration[] = [
         context String,
         integrations String,
         channel LowCardinality(String),
-        key_id LowCardinality(String)
+        key_id LowCardinality(String),
+        -- Order in which the pipeline resolved the event: replays (unmerge) follow it exactly.
+        ingest_seq UInt64
       ) ENGINE = MergeTree
       PARTITION BY toYYYYMM(received_at)
       ORDER BY (workspace_id, profile_id, timestamp, message_id)
@@ -93,6 +95,116 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree
       ORDER BY (workspace_id, message_id)
       SETTINGS ${DEDUP}`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'identity',
+    statements: [
+      // Every table is versioned (ReplacingMergeTree): the newest row per key is the truth,
+      // `deleted = 1` retires a row (unmerge recomputes a component). Read with argMax or FINAL.
+      `CREATE TABLE IF NOT EXISTS profiles (
+        workspace_id LowCardinality(String),
+        profile_id String,
+        created_at DateTime64(3, 'UTC'),
+        created_by String,
+        deleted UInt8 DEFAULT 0,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, profile_id)
+      SETTINGS ${DEDUP}`,
+      // Identifier attachments; never rewritten on merge (read through profile_aliases).
+      `CREATE TABLE IF NOT EXISTS identities (
+        workspace_id LowCardinality(String),
+        id_type LowCardinality(String),
+        id_value String,
+        profile_id String,
+        message_id String,
+        attached_at DateTime64(3, 'UTC'),
+        deleted UInt8 DEFAULT 0,
+        version UInt64,
+        INDEX idx_profile profile_id TYPE bloom_filter GRANULARITY 1
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, id_type, id_value)
+      SETTINGS ${DEDUP}`,
+      // Merge history: one row per merged-away profile.
+      `CREATE TABLE IF NOT EXISTS profile_merges (
+        workspace_id LowCardinality(String),
+        from_profile String,
+        into_profile String,
+        by_message_id String,
+        at DateTime64(3, 'UTC'),
+        deleted UInt8 DEFAULT 0,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, from_profile)
+      SETTINGS ${DEDUP}`,
+      // The query-time override map, compacted on write: every merged-away id points straight at
+      // its current survivor (chains are flattened), one row per id, so it only grows with profiles.
+      `CREATE TABLE IF NOT EXISTS profile_aliases (
+        workspace_id LowCardinality(String),
+        profile_id String,
+        canonical_id String,
+        deleted UInt8 DEFAULT 0,
+        version UInt64,
+        INDEX idx_canonical canonical_id TYPE bloom_filter GRANULARITY 1
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, profile_id)
+      SETTINGS ${DEDUP}`,
+      // The winning version of each trait key of each surviving profile; value is JSON text.
+      `CREATE TABLE IF NOT EXISTS profile_traits (
+        workspace_id LowCardinality(String),
+        profile_id String,
+        key String,
+        value String,
+        at DateTime64(3, 'UTC'),
+        message_id String,
+        once UInt8,
+        deleted UInt8 DEFAULT 0,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, profile_id, key)
+      SETTINGS ${DEDUP}`,
+      // Identifiers that were dropped (blocked, invalid, limit_conflict, cap) and events left without a
+      // profile. Values are not stored: a dropped identifier may still be personal data.
+      `CREATE TABLE IF NOT EXISTS identity_warnings (
+        workspace_id LowCardinality(String),
+        received_at DateTime64(3, 'UTC'),
+        message_id String,
+        warning LowCardinality(String),
+        id_type LowCardinality(String),
+        reason LowCardinality(String),
+        detail LowCardinality(String)
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(received_at)
+      ORDER BY (workspace_id, received_at)
+      SETTINGS ${DEDUP}`,
+      // Identity jobs (unmerge): the plan is stored before it is applied, so a job interrupted by a
+      // crash is finished from the same plan after the restart.
+      `CREATE TABLE IF NOT EXISTS identity_jobs (
+        workspace_id LowCardinality(String),
+        job_id String,
+        kind LowCardinality(String),
+        status LowCardinality(String),
+        request String,
+        plan String,
+        result String,
+        key_id String,
+        created_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, job_id)`,
+      // Each event with its CURRENT profile: the profile it was stored with, mapped through merges.
+      `CREATE VIEW IF NOT EXISTS events_resolved AS
+      SELECT e.*, if(a.canonical_id = '', e.profile_id, a.canonical_id) AS resolved_profile_id
+      FROM events AS e
+      LEFT JOIN (
+        SELECT workspace_id, profile_id, argMax(canonical_id, version) AS canonical_id
+        FROM profile_aliases
+        GROUP BY workspace_id, profile_id
+        HAVING argMax(deleted, version) = 0
+      ) AS a ON a.workspace_id = e.workspace_id AND a.profile_id = e.profile_id`,
     ],
   },
 ];

@@ -14,6 +14,9 @@ export interface Workspace {
   createdAt: string;
 }
 
+/** Per-workspace configuration, stored as JSON on the workspace row. Each feature owns its key. */
+export type WorkspaceSettings = Readonly<Record<string, unknown>>;
+
 export interface KeyInfo extends KeyRecord {
   prefix: string;
   createdAt: string;
@@ -31,6 +34,15 @@ interface KeyRow {
 }
 
 export const DEFAULT_WORKSPACE_ID = 'default';
+
+function parseSettings(text: string): WorkspaceSettings {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as WorkspaceSettings) : {};
+  } catch {
+    return {};
+  }
+}
 /** Key ids of the keys given by CDP_WRITE_KEY / CDP_SECRET_KEY; replaced when the variable changes. */
 const ENV_KEY_ID: Record<KeyKind, string> = { write: 'key_env_write', secret: 'key_env_secret' };
 
@@ -42,6 +54,7 @@ export class TenantRegistry {
   readonly #transport: ClickHouseTransport;
   #keys = new Map<string, KeyInfo>();
   #workspaces = new Map<string, Workspace>();
+  #settings = new Map<string, { settings: WorkspaceSettings; version: number }>();
 
   private constructor(transport: ClickHouseTransport) {
     this.#transport = transport;
@@ -56,14 +69,17 @@ export class TenantRegistry {
   /** Reloads from the store (other instances may have created keys). */
   async refresh(): Promise<void> {
     const [workspaces, keys] = await Promise.all([
-      this.#transport.query<{ id: string; name: string; created_at: string }>(
-        'SELECT id, name, created_at FROM workspaces FINAL WHERE deleted = 0',
+      this.#transport.query<{ id: string; name: string; created_at: string; settings: string; version: number }>(
+        'SELECT id, name, created_at, settings, version FROM workspaces FINAL WHERE deleted = 0',
       ),
       this.#transport.query<KeyRow>(
         'SELECT key_hash, key_id, workspace_id, kind, prefix, created_at, revoked FROM api_keys FINAL',
       ),
     ]);
     this.#workspaces = new Map(workspaces.map((w) => [w.id, { id: w.id, name: w.name, createdAt: chToIso(w.created_at) }]));
+    this.#settings = new Map(
+      workspaces.map((w) => [w.id, { settings: parseSettings(w.settings), version: Number(w.version) }]),
+    );
     this.#keys = new Map(
       keys.map((k) => [
         k.key_hash,
@@ -105,15 +121,31 @@ export class TenantRegistry {
     return { workspace, writeKey: writeKey.key, secretKey: secretKey.key };
   }
 
-  async #putWorkspace(id: string, name: string): Promise<Workspace> {
-    const createdAt = new Date().toISOString();
+  async #putWorkspace(id: string, name: string, createdAt = new Date().toISOString(), settings: WorkspaceSettings = {}): Promise<Workspace> {
+    const version = Math.max(Date.now(), (this.#settings.get(id)?.version ?? 0) + 1);
     await this.#transport.insert({
       table: 'workspaces',
-      rows: JSON.stringify({ id, name, created_at: createdAt, settings: '{}', deleted: 0, version: Date.now() }),
+      rows: JSON.stringify({ id, name, created_at: createdAt, settings: JSON.stringify(settings), deleted: 0, version }),
     });
     const workspace = { id, name, createdAt };
     this.#workspaces.set(id, workspace);
+    this.#settings.set(id, { settings, version });
     return workspace;
+  }
+
+  /** A workspace's settings and their version (changes whenever they are written). */
+  settings(workspaceId: string): { settings: WorkspaceSettings; version: number } {
+    return this.#settings.get(workspaceId) ?? { settings: {}, version: 0 };
+  }
+
+  /** Replaces one top-level key of a workspace's settings. */
+  async putSetting(workspaceId: string, key: string, value: unknown): Promise<void> {
+    const ws = this.#workspaces.get(workspaceId);
+    if (ws === undefined) throw new Error(`no workspace ${workspaceId}`);
+    const next: Record<string, unknown> = { ...this.settings(workspaceId).settings };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    await this.#putWorkspace(ws.id, ws.name, ws.createdAt, next);
   }
 
   /** Creates a key; the plain key is returned once and never stored. */

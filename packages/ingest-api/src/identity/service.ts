@@ -1,0 +1,188 @@
+import {
+  MemoryIdentityStore,
+  Resolver,
+  resolveIdentityConfig,
+  toResolveInput,
+  type Identifier,
+  type IdentityConfig,
+  type IdentityOptions,
+  type ResolveInput,
+} from '@cdp/identity-resolution';
+import type { Logger } from 'pino';
+import type { ClickHouseTransport } from '../storage/transport.js';
+import type { TenantRegistry } from '../tenancy/registry.js';
+import { loadComponents } from './loader.js';
+import { projectedEvent, type IdentityProjection } from './projection.js';
+import { aliasRow, emptyIdentityRows, identityRow, mergeRow, profileRow, traitRow, warningRow, type IdentityRows } from './rows.js';
+
+/** What the flusher hands over per event, in spool order. */
+export interface IdentityRecordInput {
+  workspaceId: string;
+  messageId: string;
+  type: string;
+  /** Event time, epoch ms. */
+  timestamp: number;
+  receivedAt: string;
+  projection: IdentityProjection;
+}
+
+export interface ResolvedBatch {
+  /** Profile id per input record ('' when the event has no valid identifier). */
+  profileIds: string[];
+  rows: IdentityRows;
+}
+
+/** Key of the workspace settings holding identity options. */
+export const IDENTITY_SETTINGS_KEY = 'identity';
+/** Identifiers known to be absent from ClickHouse, per workspace, before the cache is dropped. */
+const ABSENT_CAPACITY = 1_000_000;
+
+interface WorkspaceIdentity {
+  settingsVersion: number;
+  config: IdentityConfig;
+  store: MemoryIdentityStore;
+  resolver: Resolver;
+  absent: Set<string>;
+}
+
+/**
+ * Identity resolution for the ingestion pipeline: one resolver and one
+ * in-memory store per workspace, filled lazily from ClickHouse. Called only
+ * from the flusher, one batch at a time, so identity writes are serialized.
+ */
+export class IdentityService {
+  readonly #transport: ClickHouseTransport;
+  readonly #registry: TenantRegistry;
+  readonly #logger: Logger;
+  readonly #workspaces = new Map<string, WorkspaceIdentity>();
+
+  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger }) {
+    this.#transport = options.transport;
+    this.#registry = options.registry;
+    this.#logger = options.logger;
+  }
+
+  /** The workspace's resolved identity configuration (rebuilt when its settings change). */
+  workspace(workspaceId: string): WorkspaceIdentity {
+    const { settings, version } = this.#registry.settings(workspaceId);
+    let state = this.#workspaces.get(workspaceId);
+    if (state !== undefined && state.settingsVersion === version) return state;
+    const config = identityConfigOf(settings[IDENTITY_SETTINGS_KEY], this.#logger, workspaceId);
+    const store = state?.store ?? new MemoryIdentityStore();
+    state = { settingsVersion: version, config, store, resolver: new Resolver({ config, store }), absent: state?.absent ?? new Set() };
+    this.#workspaces.set(workspaceId, state);
+    return state;
+  }
+
+  /** Drops a workspace's cached state (after an unmerge rewrote it in ClickHouse). */
+  forget(workspaceId: string): void {
+    this.#workspaces.delete(workspaceId);
+  }
+
+  /**
+   * Resolves a batch. All reads happen first; the in-memory state changes only
+   * after they succeeded, so a failed attempt can be retried as if new.
+   */
+  async resolveBatch(records: readonly IdentityRecordInput[]): Promise<ResolvedBatch> {
+    const inputs: ResolveInput[] = [];
+    const byWorkspace = new Map<string, Identifier[]>();
+    for (const r of records) {
+      const ws = this.workspace(r.workspaceId);
+      const input = toResolveInput(
+        { ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp },
+        ws.config,
+      );
+      inputs.push(input);
+      let wanted = byWorkspace.get(r.workspaceId);
+      if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
+      for (const id of input.identifiers) if (ws.store.owner(id) === undefined) wanted.push(id);
+      if (input.previousId !== undefined) {
+        // An alias's previousId is typed by what the store knows it as: load both readings.
+        for (const type of ['user_id', 'anonymous_id']) {
+          const id = { type, value: input.previousId };
+          if (ws.store.owner(id) === undefined) wanted.push(id);
+        }
+      }
+    }
+    const loaded = await Promise.all(
+      [...byWorkspace].map(async ([workspaceId, wanted]) => {
+        const ws = this.workspace(workspaceId);
+        const unknown = dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
+        return { ws, unknown, ...(await loadComponents(this.#transport, workspaceId, unknown)) };
+      }),
+    );
+    for (const { ws, unknown, records: persisted, found } of loaded) {
+      ws.store.hydrate(persisted);
+      if (ws.absent.size > ABSENT_CAPACITY) ws.absent.clear();
+      for (const id of unknown) {
+        const key = `${id.type}:${id.value}`;
+        if (!found.has(key)) ws.absent.add(key);
+      }
+    }
+    return this.#resolve(records, inputs);
+  }
+
+  #resolve(records: readonly IdentityRecordInput[], inputs: readonly ResolveInput[]): ResolvedBatch {
+    const rows = emptyIdentityRows();
+    const profileIds: string[] = [];
+    const touched = new Map<string, Set<string>>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as IdentityRecordInput;
+      const ws = this.workspace(r.workspaceId);
+      const result = ws.resolver.resolve(inputs[i] as ResolveInput);
+      profileIds.push(result.profileId ?? '');
+      const w = r.workspaceId;
+      if (result.createdProfile !== undefined) rows.profiles.push(profileRow(w, result.createdProfile));
+      for (const a of result.attached) rows.identities.push(identityRow(w, a));
+      for (const m of result.merges) {
+        rows.merges.push(mergeRow(w, m));
+        let set = touched.get(w);
+        if (set === undefined) touched.set(w, (set = new Set()));
+        set.add(m.into);
+      }
+      for (const t of result.traits) rows.traits.push(traitRow(w, t));
+      for (const d of result.dropped) {
+        rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'identifier_dropped', type: d.type, reason: d.reason, detail: d.detail }));
+      }
+      if (result.profileId === null && !result.duplicate) {
+        rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'no_valid_identifier', type: '', reason: '', detail: '' }));
+      }
+    }
+    // Flattened alias map: every id merged into a survivor points straight at it.
+    for (const [w, survivors] of touched) {
+      const ws = this.workspace(w);
+      const done = new Set<string>();
+      for (const s of survivors) {
+        const canonical = ws.store.canonical(s);
+        if (done.has(canonical)) continue;
+        done.add(canonical);
+        for (const id of ws.store.mergedIds(canonical)) rows.aliases.push(aliasRow(w, id, canonical));
+      }
+    }
+    return { profileIds, rows };
+  }
+}
+
+function dedupe(ids: Identifier[]): Identifier[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const key = `${id.type}:${id.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Identity options are validated when an admin writes them; a workspace whose
+ * stored options no longer validate (e.g. after an upgrade) falls back to the
+ * defaults loudly rather than stopping ingestion for everyone.
+ */
+function identityConfigOf(options: unknown, logger: Logger, workspaceId: string): IdentityConfig {
+  try {
+    return resolveIdentityConfig((options ?? {}) as IdentityOptions);
+  } catch (err) {
+    logger.error({ workspaceId, err: (err as Error).message }, 'stored identity options are invalid; using defaults');
+    return resolveIdentityConfig({});
+  }
+}
