@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { IdentityService } from '../identity/service.js';
 import { nextVersion } from '../identity/version.js';
+import { comparePositions } from '../spool/position.js';
 import type { Spool, SpoolBatch } from '../spool/spool.js';
 import { isStatementError, type ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
@@ -22,6 +23,24 @@ export interface FlusherOptions {
   /** Backoff bounds while ClickHouse is failing. */
   retryMinMs: number;
   retryMaxMs: number;
+  /** Retention and erasure suppression applied to each batch (none: rows are stored as planned). */
+  privacy?: FlushPrivacy;
+}
+
+/** What the privacy features need from each batch. */
+export interface FlushPrivacy {
+  /** Days new rows of a workspace are kept (0 = forever), stamped on each row for the tables' TTL. */
+  retention(workspaceId: string): { eventsDays: number; deadLettersDays: number };
+  /** True when a dead-letter row's payload carries an erased identifier: it is not stored. */
+  suppressesDeadLetter(workspaceId: string, row: string): boolean;
+}
+
+/** Given to `exclusive` jobs: pipeline operations that are only safe between batches. */
+export interface ExclusiveContext {
+  /** Moves everything acknowledged before the call into ClickHouse; the spool segments holding it are deleted. */
+  drainSpool(): Promise<void>;
+  /** Forgets messageIds from the in-memory dedup (their events were erased). */
+  forgetMessageIds(workspaceId: string, messageIds: Iterable<string>): void;
 }
 
 /** One insert of a batch's plan. */
@@ -39,6 +58,7 @@ interface Plan {
   eventCount: number;
   duplicates: number;
   deadLetterCount: number;
+  suppressed: number;
 }
 
 export interface FlusherStatus {
@@ -48,6 +68,8 @@ export interface FlusherStatus {
   insertedEvents: number;
   duplicates: number;
   deadLetters: number;
+  /** Events and dead letters not stored because they carry an erased identifier. */
+  suppressed: number;
 }
 
 /**
@@ -59,7 +81,7 @@ export interface FlusherStatus {
 export class Flusher {
   readonly #o: FlusherOptions;
   readonly #dedup: MessageIdDedup;
-  readonly #status: FlusherStatus = { failing: false, lastError: undefined, insertedEvents: 0, duplicates: 0, deadLetters: 0 };
+  readonly #status: FlusherStatus = { failing: false, lastError: undefined, insertedEvents: 0, duplicates: 0, deadLetters: 0, suppressed: 0 };
   #running: Promise<void> | undefined;
   /**
    * The plan of the batch in flight. Planning resolves identities and so
@@ -112,12 +134,29 @@ export class Flusher {
    * Runs `fn` between two batches, never beside one: identity jobs (unmerge)
    * rewrite the state the flusher resolves against.
    */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  exclusive<T>(fn: (ctx: ExclusiveContext) => Promise<T>): Promise<T> {
     if (this.#stopping) return Promise.reject(new Error('the pipeline is shutting down'));
+    const ctx: ExclusiveContext = {
+      drainSpool: () => this.#drainSpool(),
+      forgetMessageIds: (workspaceId, ids) => this.#dedup.forget([...ids].map((id) => dedupKey(workspaceId, id))),
+    };
     return new Promise<T>((resolve, reject) => {
-      this.#jobs.push(() => fn().then(resolve, reject));
+      this.#jobs.push(() => fn(ctx).then(resolve, reject));
       this.#wakeJobs?.();
     });
+  }
+
+  /** Processes every batch up to the position the spool had when called (from inside a job). */
+  async #drainSpool(): Promise<void> {
+    const { spool } = this.#o;
+    const target = await spool.rotate();
+    while (comparePositions(spool.position, target) < 0) {
+      // next() also steps past (and deletes) a consumed sealed segment.
+      const batch = await spool.next(this.#o.maxBatchBytes);
+      if (batch === undefined || comparePositions(batch.start, target) >= 0) break;
+      if (!(await this.#process(batch, Number.POSITIVE_INFINITY))) throw new Error('the pipeline is shutting down');
+    }
+    if (spool.backlogBytes === 0) this.#notifyIdle();
   }
 
   async #runJobs(): Promise<void> {
@@ -172,6 +211,7 @@ export class Flusher {
         this.#status.insertedEvents += plan.eventCount;
         this.#status.duplicates += plan.duplicates;
         this.#status.deadLetters += plan.deadLetterCount;
+        this.#status.suppressed += plan.suppressed;
         if (this.#status.failing) this.#o.logger.info('ClickHouse inserts recovered');
         this.#status.failing = false;
         this.#status.lastError = undefined;
@@ -202,10 +242,19 @@ export class Flusher {
     const fresh: DecodedRecord[] = [];
     const dead: string[] = [];
     const stored: string[] = [];
+    const privacy = this.#o.privacy;
+    const retention = new Map<string, { eventsDays: number; deadLettersDays: number }>();
+    const retentionOf = (w: string) => {
+      let r = retention.get(w);
+      if (r === undefined) retention.set(w, (r = privacy?.retention(w) ?? { eventsDays: 0, deadLettersDays: 0 }));
+      return r;
+    };
     let duplicates = 0;
+    let suppressed = 0;
     for (const r of records) {
       if (r.header.k === RECORD_DEAD_LETTER) {
-        dead.push(r.row);
+        if (privacy?.suppressesDeadLetter(r.header.w, r.row) === true) suppressed++;
+        else dead.push(withRetention(r.row, retentionOf(r.header.w).deadLettersDays));
         continue;
       }
       const key = dedupKey(r.header.w, r.header.m);
@@ -214,7 +263,6 @@ export class Flusher {
         continue;
       }
       seen.add(key);
-      stored.push(key);
       fresh.push(r);
     }
     const now = new Date().toISOString();
@@ -233,7 +281,14 @@ export class Flusher {
     const ledger: string[] = [];
     for (let i = 0; i < fresh.length; i++) {
       const r = fresh[i] as DecodedRecord;
-      events.push(`{"profile_id":${JSON.stringify(resolved.profileIds[i] ?? '')},"ingest_seq":${nextVersion()},${r.row.slice(1)}`);
+      if (resolved.suppressed.has(i)) {
+        // Carries an erased person's identifier: neither stored nor remembered as stored.
+        suppressed++;
+        continue;
+      }
+      stored.push(dedupKey(r.header.w, r.header.m));
+      const days = retentionOf(r.header.w).eventsDays;
+      events.push(`{"profile_id":${JSON.stringify(resolved.profileIds[i] ?? '')},"ingest_seq":${nextVersion()},${days > 0 ? `"retention_days":${days},` : ''}${r.row.slice(1)}`);
       ledger.push(`{"workspace_id":${JSON.stringify(r.header.w)},"message_id":${JSON.stringify(r.header.m)},"received_at":"${now}"}`);
     }
     const id = resolved.rows;
@@ -250,7 +305,7 @@ export class Flusher {
       // Last: an id in the ledger implies its event is stored.
       { table: 'message_ids', part: 'm', lines: ledger },
     ];
-    return { inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length };
+    return { inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length, suppressed };
   }
 
   async #insert(token: string, insert: PlannedInsert): Promise<void> {
@@ -299,8 +354,14 @@ export class Flusher {
       payload: line,
       key_id: '',
     });
-    await this.#o.transport.insert({ table: 'dead_letters', rows: row, dedupToken: `${token}:${insert.part}:x` });
+    const days = this.#o.privacy?.retention(workspace).deadLettersDays ?? 0;
+    await this.#o.transport.insert({ table: 'dead_letters', rows: withRetention(row, days), dedupToken: `${token}:${insert.part}:x` });
   }
+}
+
+/** Stamps a JSONEachRow line with its retention (0 = the column default: kept forever). */
+function withRetention(row: string, days: number): string {
+  return days > 0 ? `{"retention_days":${days},${row.slice(1)}` : row;
 }
 
 function sleep(ms: number): Promise<void> {

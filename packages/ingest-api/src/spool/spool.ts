@@ -113,6 +113,21 @@ export class Spool {
     return this.#oldestUnflushedAt === undefined ? 0 : Date.now() - this.#oldestUnflushedAt;
   }
 
+  /** Where the next batch starts (everything before it is in ClickHouse). */
+  get position(): SpoolPosition {
+    return this.#pos;
+  }
+
+  /**
+   * Seals the live segment and returns where the new one starts: everything
+   * acknowledged before the call lies before that position, and each sealed
+   * segment's file is deleted once the flusher has moved past it.
+   */
+  async rotate(): Promise<SpoolPosition> {
+    await this.#writer.rotate();
+    return { seq: this.#writer.seq, offset: 0 };
+  }
+
   /** Appends complete lines; resolves once they are durable on disk. */
   append(lines: string): Promise<void> {
     if (this.backlogBytes > this.#maxBacklogBytes) {
