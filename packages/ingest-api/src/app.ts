@@ -47,7 +47,12 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     const registry = await TenantRegistry.load(store);
     await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
     spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });
-    const identity = new IdentityService({ transport: store, registry, logger: logger.child({ component: 'identity' }) });
+    const identity = new IdentityService({
+      transport: store,
+      registry,
+      logger: logger.child({ component: 'identity' }),
+      enabled: options.identityResolution,
+    });
     const flusher = new Flusher({ spool, transport: store, identity, logger: logger.child({ component: 'flusher' }), ...options.flush });
     const jobs = new IdentityJobs({
       transport: store,

@@ -56,7 +56,10 @@ export class IdentityService {
   readonly #logger: Logger;
   readonly #workspaces = new Map<string, WorkspaceIdentity>();
 
-  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger }) {
+  readonly #enabled: boolean;
+
+  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger; enabled?: boolean }) {
+    this.#enabled = options.enabled ?? true;
     this.#transport = options.transport;
     this.#registry = options.registry;
     this.#logger = options.logger;
@@ -84,6 +87,7 @@ export class IdentityService {
    * after they succeeded, so a failed attempt can be retried as if new.
    */
   async resolveBatch(records: readonly IdentityRecordInput[]): Promise<ResolvedBatch> {
+    if (!this.#enabled) return { profileIds: records.map(() => ''), rows: emptyIdentityRows() };
     const inputs: ResolveInput[] = [];
     const byWorkspace = new Map<string, Identifier[]>();
     for (const r of records) {
