@@ -64,6 +64,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     // Plans interrupted by a crash are finished before any new batch is resolved.
     await jobs.resume();
     flusher.start();
+    void flusher.dedup.load(logger.child({ component: 'dedup' }));
     const metrics = new Metrics();
     const fastify = createFastify({ logger, trustProxy: options.trustProxy, bodyLimit: 1024 * 1024 });
     const liveSpool = spool;

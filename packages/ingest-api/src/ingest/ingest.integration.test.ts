@@ -67,7 +67,7 @@ describe('real clients, unchanged', () => {
   });
 
   it('stores every event sent by @rudderstack/rudder-sdk-node (gzip, form-urlencoded)', async () => {
-    const client = new RudderAnalytics(api.writeKey, { dataPlaneUrl: api.url, flushAt: 3, flushInterval: 100, logLevel: 'error' });
+    const client = new RudderAnalytics(api.writeKey, { dataPlaneUrl: api.url, flushAt: 10, flushInterval: 60_000, logLevel: 'error' });
     const runId = `rud-${Date.now()}`;
     client.identify({ userId: `${runId}-u`, traits: { phone: '+4915112345678' } });
     client.track({ userId: `${runId}-u`, event: 'Card Applied', properties: { tier: 'black' } });
@@ -75,6 +75,7 @@ describe('real clients, unchanged', () => {
     client.screen({ userId: `${runId}-u`, name: 'Cards' });
     client.group({ userId: `${runId}-u`, groupId: `${runId}-g` });
     client.alias({ userId: `${runId}-u`, previousId: `${runId}-a` });
+    // rudder-sdk-node's flush() sends at most flushAt events per call: flushAt covers all six.
     await client.flush();
     const rows = await rowsWhere('user_id LIKE {p:String} OR anonymous_id LIKE {p:String}', { p: `${runId}%` });
     expect(rows.map((r) => r.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'screen', 'track']);
