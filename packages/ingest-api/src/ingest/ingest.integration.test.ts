@@ -183,6 +183,20 @@ describe('rejections: documented 4xx, and the server keeps serving', () => {
   });
 });
 
+describe('analytics.js settings', () => {
+  it('answers the settings document that points analytics.js at this server', async () => {
+    const res = await fetch(`${api.url}/v1/projects/${api.writeKey}/settings`, { headers: { origin: 'https://shop.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    const body = (await res.json()) as { integrations: Record<string, { apiKey: string; apiHost: string; protocol: string }> };
+    expect(body.integrations['Segment.io']).toMatchObject({ apiKey: api.writeKey, apiHost: `${new URL(api.url).host}/v1`, protocol: 'http' });
+    const unknown = await fetch(`${api.url}/v1/projects/wk_nope/settings`);
+    expect(unknown.status).toBe(401);
+    const secret = await fetch(`${api.url}/v1/projects/${api.secretKey}/settings`);
+    expect(secret.status).toBe(401);
+  });
+});
+
 describe('CORS', () => {
   it('answers preflight and tags responses for any origin by default', async () => {
     const pre = await fetch(`${api.url}/v1/batch`, {
