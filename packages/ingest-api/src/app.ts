@@ -61,7 +61,13 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     const salts = await WorkspaceSalts.load(store);
     const suppression = await SuppressionList.load(store, salts);
     const policies = new PrivacyPolicies({ registry, salts, logger: logger.child({ component: 'privacy' }) });
-    const identity = new IdentityService({ transport: store, registry, logger: logger.child({ component: 'identity' }), suppression });
+    const identity = new IdentityService({
+      transport: store,
+      registry,
+      logger: logger.child({ component: 'identity' }),
+      enabled: options.identityResolution,
+      suppression,
+    });
     const flusher = new Flusher({
       spool,
       transport: store,
@@ -92,6 +98,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     // Data-subject requests accepted before a crash are queued; they run once the flusher starts.
     await privacy.resume();
     flusher.start();
+    void flusher.dedup.load(logger.child({ component: 'dedup' }));
     const metrics = new Metrics();
     const fastify = createFastify({ logger, trustProxy: options.trustProxy, bodyLimit: 1024 * 1024 });
     const liveSpool = spool;

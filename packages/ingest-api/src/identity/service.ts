@@ -60,7 +60,10 @@ export class IdentityService {
   readonly #workspaces = new Map<string, WorkspaceIdentity>();
   readonly #suppression: SuppressionList | undefined;
 
-  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger; suppression?: SuppressionList }) {
+  readonly #enabled: boolean;
+
+  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger; enabled?: boolean; suppression?: SuppressionList }) {
+    this.#enabled = options.enabled ?? true;
     this.#transport = options.transport;
     this.#registry = options.registry;
     this.#logger = options.logger;
@@ -100,6 +103,7 @@ export class IdentityService {
    * after they succeeded, so a failed attempt can be retried as if new.
    */
   async resolveBatch(records: readonly IdentityRecordInput[]): Promise<ResolvedBatch> {
+    if (!this.#enabled) return { profileIds: records.map(() => ''), rows: emptyIdentityRows(), suppressed: this.#suppressedOnly(records) };
     const inputs: ResolveInput[] = [];
     const suppressed = new Set<number>();
     const byWorkspace = new Map<string, Identifier[]>();
@@ -144,6 +148,18 @@ export class IdentityService {
       }
     }
     return this.#resolve(records, inputs, suppressed);
+  }
+
+  /** With resolution off, erased identifiers are still kept out: the same check, nothing else. */
+  #suppressedOnly(records: readonly IdentityRecordInput[]): Set<number> {
+    const suppressed = new Set<number>();
+    for (const [index, r] of records.entries()) {
+      if (this.#suppression?.active(r.workspaceId) !== true) continue;
+      const { config } = this.workspace(r.workspaceId);
+      const input = toResolveInput({ ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp }, config);
+      if (this.#suppression.suppressesInput(r.workspaceId, input, config, () => false)) suppressed.add(index);
+    }
+    return suppressed;
   }
 
   #resolve(records: readonly IdentityRecordInput[], inputs: readonly ResolveInput[], suppressed: ReadonlySet<number>): ResolvedBatch {

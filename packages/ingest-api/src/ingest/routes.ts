@@ -11,6 +11,7 @@ import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { decodeBody, parseJson } from './body.js';
 import { processBatch, processSingle } from './process.js';
+import { registerProjectSettings } from './settings-route.js';
 
 export interface IngestDeps {
   registry: TenantRegistry;
@@ -93,6 +94,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     }
     req.ingest = { body, key: record };
   };
+
+  registerProjectSettings(app, registry);
 
   for (const route of INGEST_ROUTES) {
     addPreflightRoute(app, route.url);

@@ -1,5 +1,5 @@
 import type { IdentityService } from '../identity/service.js';
-import type { FlushPrivacy } from '../pipeline/flusher.js';
+import type { FlushPrivacy } from '../pipeline/plan.js';
 import type { PrivacyPolicies } from './policy.js';
 import type { SuppressionList } from './suppression.js';
 
