@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttpFront, startTestApi, type ClickHouseHttpFront, type TestApi } from '../testing/index.js';
+import { postPrivacyRequest, waitForRequest } from './test-helpers.js';
 
+// Retention, the audit log and erasure run the same SQL on the embedded engine and a ClickHouse server.
 // libchdb allows one engine directory per process: the server transport reaches the embedded
 // instance's engine through the test-only ClickHouse HTTP front, in its own database.
 let embedded: TestApi;
@@ -128,5 +130,23 @@ describe.each([
     }
     expect(paged).toEqual(mine.entries);
     expect((await call('/v1/admin/audit?cursor=nonsense')).status).toBe(400);
+  });
+
+  it('erases a person', async () => {
+    const api = current();
+    await send([
+      { type: 'identify', userId: 'eve', anonymousId: 'eve-phone', traits: { email: 'eve@mail.example', phone: '+33 6 12 34 56 78' }, messageId: 'eve-1' },
+      { type: 'track', anonymousId: 'eve-phone', event: 'Top Up', messageId: 'eve-2' },
+      { type: 'track', userId: 'frank', event: 'Top Up', messageId: 'frank-1' },
+    ]);
+    const created = await postPrivacyRequest(api, { type: 'erasure', identifier: 'phone:+33612345678' });
+    expect(created.status).toBe(202);
+    expect((await waitForRequest(api, created.body.requestId)).result).toMatchObject({ profiles: 1, identifiers: 4, events: 2 });
+    const left = await api.query<{ message_id: string }>("SELECT message_id FROM events WHERE message_id LIKE 'eve-%' OR message_id = 'frank-1'");
+    expect(left).toEqual([{ message_id: 'frank-1' }]);
+    const ids = await api.query('SELECT id_value FROM identities WHERE id_value IN {v:Array(String)}', { v: ['eve', 'eve-phone', 'eve@mail.example', '+33612345678'] });
+    expect(ids).toEqual([]);
+    await send([{ type: 'track', userId: 'eve', event: 'Back', messageId: 'eve-3' }]);
+    expect(await api.query("SELECT message_id FROM events WHERE message_id = 'eve-3'")).toEqual([]);
   });
 });
