@@ -80,7 +80,7 @@ export function processBatch(body: unknown, facts: RequestBasics, limits: Limits
   for (let i = 0; i < batch.length; i++) processOne(batch[i], i, `batch[${i}]`, undefined, full, limits, sink);
   const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: sink.rejected, dropped: sink.dropped };
   const first = sink.rejected[0];
-  if (sink.accepted === 0 && first !== undefined) {
+  if (sink.accepted === 0 && sink.dropped === 0 && first !== undefined) {
     // Nothing usable: a 4xx tells the client not to retry; the dead letters are still written.
     result.error = new ApiError(first.code, {
       message: `No event in the batch is valid. ${first.message}`,

@@ -93,6 +93,7 @@ export async function executeErasure(deps: {
     await scratch.add('profile', plan.profileIds);
     await scratch.add('identifier', plan.identifiers.map(identifierKey));
     await scratch.add('message', messageIds);
+    await scratch.add('elsewhere', plan.messageIds);
     await scratch.add('text', needles.text);
     await scratch.add('digits', needles.digits);
     const P = scratch.set('profile');
@@ -113,7 +114,10 @@ export async function executeErasure(deps: {
       `DELETE FROM message_ids WHERE workspace_id = {w:String} AND message_id IN ${M}`,
       `DELETE FROM identity_warnings WHERE workspace_id = {w:String} AND message_id IN ${M}`,
       `DELETE FROM dead_letters WHERE ${deadLetterFilter}`,
-      `DELETE FROM events WHERE workspace_id = {w:String} AND (profile_id IN ${P} OR message_id IN ${M})`,
+      // By profile: the sort key, so only the parts holding the person's rows are touched...
+      `DELETE FROM events WHERE workspace_id = {w:String} AND profile_id IN ${P}`,
+      // ...and the few events stored under someone else that carry her identifiers, when there are any.
+      ...(plan.messageIds.length === 0 ? [] : [`DELETE FROM events WHERE workspace_id = {w:String} AND message_id IN ${scratch.set('elsewhere')}`]),
       `DELETE FROM identities WHERE workspace_id = {w:String} AND (profile_id IN ${P} OR ${IDENTIFIER_KEY} IN ${scratch.set('identifier')})`,
       `DELETE FROM profile_traits WHERE workspace_id = {w:String} AND (profile_id IN ${P} OR message_id IN ${M})`,
       `DELETE FROM profile_merges WHERE workspace_id = {w:String} AND (from_profile IN ${P} OR into_profile IN ${P})`,

@@ -75,6 +75,9 @@ describe('consent enforcement', () => {
     expect(result).toMatchObject({ accepted: 3, dropped: 5 });
     expect((result['rejected'] as unknown[]).length).toBe(1);
     expect(await stored(ws.id)).toEqual(['no-rule', 'rs-granted', 'seg-granted']);
+    // Dropped events are valid: a batch of them and an invalid one is not an error.
+    const mixed = await send(ws.writeKey, [adClicked('dropped-again'), { type: 'track', event: '', userId: 'u1' }]);
+    expect(mixed).toMatchObject({ accepted: 0, dropped: 1 });
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/cdp_ingest_events_consent_dropped_total [1-9]/);
   });

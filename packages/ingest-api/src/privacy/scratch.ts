@@ -1,7 +1,7 @@
 import { quoteIdent } from '../storage/chdb-transport.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 
-export type ScratchKind = 'profile' | 'identifier' | 'message' | 'text' | 'digits';
+export type ScratchKind = 'profile' | 'identifier' | 'message' | 'elsewhere' | 'text' | 'digits';
 
 /**
  * The values an erasure deletes by, in an in-memory (Memory engine) table that
