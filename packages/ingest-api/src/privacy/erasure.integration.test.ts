@@ -181,3 +181,39 @@ describe('privacy requests', () => {
     expect(audit.entries[0]?.details['subjectHash']).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('erasure after an unmerge', () => {
+  it('also removes the retired profile that once glued the person to others, and only its history', { timeout: 60_000 }, async () => {
+    const kiosk = `kiosk-${tag}`;
+    // Fay's first event has the kiosk device as its strongest identifier: the glued profile's id derives from it,
+    // so the replay after the block cannot reuse it and retires it.
+    for (const who of ['fay', 'gus']) {
+      await send([
+        { type: 'page', anonymousId: `${who}-${tag}`, name: 'Branch', context: { device: { id: kiosk } } },
+        { type: 'identify', anonymousId: `${who}-${tag}`, traits: { email: `${who}.${tag}@mail.example` }, context: { device: { id: kiosk } } },
+      ]);
+    }
+    const glued = (await (await profileOf(`device_id:${kiosk}`)).json()) as { id: string; mergedFrom: string[] };
+    const block = await fetch(`${api.url}/v1/admin/workspaces/${api.workspaceId}/identity/block`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'device_id', value: kiosk }),
+    });
+    expect(block.status).toBe(200);
+    const gusBefore = (await (await profileOf(`email:gus.${tag}@mail.example`)).json()) as { id: string };
+    const fay = (await (await profileOf(`email:fay.${tag}@mail.example`)).json()) as { id: string };
+    expect(glued.mergedFrom).toEqual([]);
+    expect([fay.id, gusBefore.id]).not.toContain(glued.id);
+
+    const created = await postPrivacyRequest(api, { type: 'erasure', identifier: `email:fay.${tag}@mail.example` });
+    expect((await waitForRequest(api, created.body.requestId)).status).toBe('done');
+    // The glued profile (retired by the unmerge) named Fay's identifiers: gone, with the job that recorded her.
+    expect(await findEverywhere(api, [`fay-${tag}`, `fay.${tag}@mail.example`, glued.id])).toEqual([]);
+    // Gus keeps his current profile, identifiers and events.
+    const gus = (await (await profileOf(`email:gus.${tag}@mail.example`)).json()) as { id: string; identities: Array<{ value: string }> };
+    expect(gus.id).toBe(gusBefore.id);
+    expect(gus.identities.map((i) => i.value).sort()).toEqual([`gus-${tag}`, `gus.${tag}@mail.example`]);
+    const events = await api.query<{ n: number }>('SELECT count() AS n FROM events WHERE anonymous_id = {a:String}', { a: `gus-${tag}` });
+    expect(Number(events[0]?.n)).toBe(2);
+  });
+});

@@ -69,9 +69,17 @@ async function retiredIds(t: ClickHouseTransport, workspaceId: string, identifie
     `SELECT profile_id FROM profiles
      WHERE workspace_id = {w:String} AND profile_id IN (
        SELECT DISTINCT profile_id FROM identities
-       WHERE workspace_id = {w:String} AND ${IDENTIFIER_KEY} IN {keys:Array(String)} AND profile_id NOT IN {members:Array(String)})
+       -- The type and value conditions let the sort key (workspace_id, id_type, id_value) narrow the read.
+       WHERE workspace_id = {w:String} AND id_type IN {types:Array(String)} AND id_value IN {values:Array(String)}
+         AND ${IDENTIFIER_KEY} IN {keys:Array(String)} AND profile_id NOT IN {members:Array(String)})
      GROUP BY profile_id HAVING argMax(deleted, version) = 1`,
-    { w: workspaceId, keys: identifiers.map(identifierKey), members },
+    {
+      w: workspaceId,
+      types: [...new Set(identifiers.map((i) => i.type))],
+      values: identifiers.map((i) => i.value),
+      keys: identifiers.map(identifierKey),
+      members,
+    },
   );
   return rows.map((r) => r.profile_id);
 }
