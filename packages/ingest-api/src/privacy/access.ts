@@ -1,7 +1,7 @@
 import { loadComponents } from '../identity/loader.js';
 import { profileView } from '../profiles/queries.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
-import { mentions, resolvePerson, subjectText, textNeedles, type Subject } from './scope.js';
+import { eventsElsewhere, mentions, resolvePerson, subjectText, textNeedles, type Subject } from './scope.js';
 
 /** How long an access export can be downloaded. */
 export const EXPORT_TTL_DAYS = 7;
@@ -66,21 +66,27 @@ export async function buildAccessExport(deps: {
     await push(JSON.stringify({ kind: 'trait', profileId: tr.profileId, key: tr.key, value: tr.value, at: iso(tr.at), messageId: tr.messageId, once: tr.once }));
   }
   const members = scope.profileIds;
+  const elsewhere = await eventsElsewhere(t, w, scope);
   const needles = textNeedles(scope);
   const streams: Array<[kind: string, sql: string]> = [
-    ['event', 'SELECT * FROM events WHERE workspace_id = {w:String} AND profile_id IN {ids:Array(String)} ORDER BY timestamp, message_id'],
+    [
+      'event',
+      `SELECT * FROM events
+       WHERE workspace_id = {w:String} AND (profile_id IN {ids:Array(String)} OR message_id IN {elsewhere:Array(String)})
+       ORDER BY timestamp, message_id`,
+    ],
     [
       'dead_letter',
       `SELECT * FROM dead_letters
        WHERE workspace_id = {w:String}
          AND (message_id IN (SELECT message_id FROM events WHERE workspace_id = {w:String} AND profile_id IN {ids:Array(String)})
+              OR message_id IN {elsewhere:Array(String)}
               OR ${mentions('payload', { text: '{nt:Array(String)}', digits: '{nd:Array(String)}' })})
        ORDER BY received_at, message_id`,
     ],
   ];
   for (const [kind, sql] of streams) {
-    if (members.length === 0 && kind === 'event') continue;
-    for await (const row of t.queryLines(sql, { w, ids: members, nt: needles.text, nd: needles.digits })) {
+    for await (const row of t.queryLines(sql, { w, ids: members, elsewhere, nt: needles.text, nd: needles.digits })) {
       if (kind === 'event') counts.events++;
       else counts.deadLetters++;
       await push(`{"kind":"${kind}","row":${row}}`);

@@ -2,7 +2,7 @@ import type { Identifier } from '@cdp/identity-resolution';
 import type { IdentityService } from '../identity/service.js';
 import type { ExclusiveContext } from '../pipeline/flusher.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
-import { IDENTIFIER_KEY, identifierKey, mentions, resolvePerson, textNeedles, type Subject } from './scope.js';
+import { eventsElsewhere, IDENTIFIER_KEY, identifierKey, mentions, resolvePerson, textNeedles, type Subject } from './scope.js';
 import { ScratchSet } from './scratch.js';
 import type { SuppressionList } from './suppression.js';
 
@@ -10,10 +10,7 @@ import type { SuppressionList } from './suppression.js';
 export interface ErasurePlan {
   profileIds: string[];
   identifiers: Identifier[];
-  /**
-   * Events stored under someone else that carry one of the identifiers: resolution dropped it from
-   * them (limit conflict, cap), which identity_warnings records.
-   */
+  /** Events stored under another profile, or none, that carry one of the identifiers (see `eventsElsewhere`). */
   messageIds: string[];
 }
 
@@ -43,22 +40,7 @@ const REDACTED_AUDIT_DETAILS = '{"redacted":"personal data erased"}';
 
 export async function planErasure(t: ClickHouseTransport, workspaceId: string, subject: Subject): Promise<ErasurePlan> {
   const scope = await resolvePerson(t, workspaceId, subject);
-  const needles = textNeedles(scope);
-  const types = [...new Set(scope.identifiers.map((i) => i.type))];
-  const elsewhere =
-    types.length === 0
-      ? []
-      : await t.query<{ message_id: string }>(
-          `SELECT message_id FROM events
-           WHERE workspace_id = {w:String} AND profile_id NOT IN {ids:Array(String)}
-             AND message_id IN (
-               SELECT message_id FROM identity_warnings
-               WHERE workspace_id = {w:String} AND warning = 'identifier_dropped' AND reason IN ('limit_conflict', 'cap')
-                 AND id_type IN {types:Array(String)})
-             AND (${['user_id', 'anonymous_id', 'previous_id', 'traits', 'context'].map((c) => mentions(c, { text: '{nt:Array(String)}', digits: '{nd:Array(String)}' })).join(' OR ')})`,
-          { w: workspaceId, ids: scope.profileIds, types, nt: needles.text, nd: needles.digits },
-        );
-  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds: elsewhere.map((r) => r.message_id) };
+  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds: await eventsElsewhere(t, workspaceId, scope) };
 }
 
 /**

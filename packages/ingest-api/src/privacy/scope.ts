@@ -114,3 +114,38 @@ export function mentions(column: string, needles: { text: string; digits: string
   return `(arrayExists(n -> positionCaseInsensitiveUTF8(${column}, n) > 0, ${needles.text})
     OR arrayExists(n -> position(replaceRegexpAll(${column}, '[\\\\s()\\\\-.]', ''), n) > 0, ${needles.digits}))`;
 }
+
+/**
+ * Events that carry the person's identifiers but are stored under another
+ * profile, or none: identity resolution dropped the identifier from them (a
+ * limit conflict or cap, which identity_warnings records: their text is
+ * checked for the values), or the event was never resolved (identity
+ * resolution off: its user_id / anonymous_id columns are the person's).
+ */
+export async function eventsElsewhere(t: ClickHouseTransport, workspaceId: string, scope: Pick<PersonScope, 'profileIds' | 'identifiers'>): Promise<string[]> {
+  const types = [...new Set(scope.identifiers.map((i) => i.type))];
+  if (types.length === 0) return [];
+  const needles = textNeedles(scope);
+  const valuesOf = (type: string) => scope.identifiers.filter((i) => i.type === type).map((i) => i.value);
+  const rows = await t.query<{ message_id: string }>(
+    `SELECT message_id FROM events
+     WHERE workspace_id = {w:String} AND profile_id NOT IN {ids:Array(String)}
+       AND (trim(user_id) IN {users:Array(String)} OR lower(anonymous_id) IN {anons:Array(String)}
+         OR (message_id IN (
+               SELECT message_id FROM identity_warnings
+               WHERE workspace_id = {w:String} AND warning = 'identifier_dropped' AND reason IN ('limit_conflict', 'cap')
+                 AND id_type IN {types:Array(String)})
+             AND (${['user_id', 'anonymous_id', 'previous_id', 'traits', 'context'].map((c) => mentions(c, { text: '{nt:Array(String)}', digits: '{nd:Array(String)}' })).join(' OR ')})))`,
+    {
+      w: workspaceId,
+      ids: scope.profileIds,
+      types,
+      users: valuesOf('user_id'),
+      // Stored as sent; normalization lowercases UUIDs only, so compare in lower case.
+      anons: valuesOf('anonymous_id').map((v) => v.toLowerCase()),
+      nt: needles.text,
+      nd: needles.digits,
+    },
+  );
+  return rows.map((r) => r.message_id);
+}
