@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/index.js';
 import { adminSql, findEverywhere, postPrivacyRequest, waitForRequest } from './test-helpers.js';
@@ -20,6 +22,15 @@ const alice = {
   phone: '+8613912345678',
   device: `device-${tag}`,
 };
+
+/** Spool files (segments, checkpoint, intent) that mention one of the needles. */
+function inSpool(needles: readonly string[]): string[] {
+  const dir = join(api.dataDir, 'spool');
+  return readdirSync(dir).filter((f) => {
+    const text = readFileSync(join(dir, f), 'utf8').toLowerCase();
+    return needles.some((n) => text.includes(n.toLowerCase()));
+  });
+}
 
 async function send(events: Array<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const batch = events.map((e) => ({ messageId: `m-${tag}-${++seq}`, timestamp: new Date(Date.UTC(2026, 0, 1) + seq * 60_000).toISOString(), ...e }));
@@ -146,6 +157,8 @@ describe('privacy requests', () => {
 
     const needles = [...Object.values(alice), alice.email.toUpperCase(), person.survivor, person.merged];
     expect(await findEverywhere(api, needles)).toEqual([]);
+    // The spool segment that held her events was sealed, consumed and deleted.
+    expect(inSpool([alice.userId, alice.email, alice.anonApp])).toEqual([]);
     // Nor in the mutations ClickHouse records (their text is kept beside the tables' data).
     const mutations = await api.query<{ command: string }>('SELECT command FROM system.mutations WHERE database = currentDatabase()');
     expect(mutations.length).toBeGreaterThan(0);
@@ -173,6 +186,7 @@ describe('privacy requests', () => {
     ]);
     expect(again).toMatchObject({ accepted: 3 });
     expect(await findEverywhere(api, [...needles, `anon-new-${tag}`, `anon-other-${tag}`, `new-user-${tag}`])).toEqual([]);
+    expect(inSpool([alice.userId, alice.email])).toEqual([]);
     expect((await profileOf(`user_id:${alice.userId}`)).status).toBe(404);
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/cdp_events_suppressed_total 4/);

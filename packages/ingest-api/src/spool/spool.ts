@@ -232,11 +232,15 @@ export class Spool {
     this.#inflight = intent;
   }
 
-  /** The batch is in ClickHouse: move the checkpoint past it. Batches commit in order. */
+  /**
+   * The batch is in ClickHouse: move the checkpoint past it. Batches commit in
+   * order. A sealed segment consumed to its end is deleted at once.
+   */
   commit(batch: SpoolBatch): void {
     this.#inflight = undefined;
     this.#consumedBytes += batch.end.offset - batch.start.offset;
-    this.#advance(batch.end);
+    const sealedSize = this.#sealed.get(batch.end.seq);
+    this.#advance(sealedSize === batch.end.offset ? { seq: batch.end.seq + 1, offset: 0 } : batch.end);
     // With bytes left, keep the clock: they are no newer than the batch just flushed, and
     // resetting it would make them wait a whole interval again (lag is reported as an upper bound).
     if (this.backlogBytes === 0) this.#oldestUnflushedAt = undefined;
