@@ -8,6 +8,9 @@ import { Metrics } from './http/metrics.js';
 import { createFastify } from './http/server.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { profileRoutes } from './profiles/routes.js';
+import { ComputedTraits, computedTraitRoutes } from './segments/computed-traits.js';
+import { SegmentDefinitions } from './segments/definitions.js';
+import { segmentRoutes } from './segments/routes.js';
 import { IdentityService } from './identity/service.js';
 import { IdentityJobs } from './identity/unmerge.js';
 import { Flusher } from './pipeline/flusher.js';
@@ -64,7 +67,13 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     const liveSpool = spool;
     await fastify.register(async (scope) => ingestRoutes(scope, { registry, spool: liveSpool, options, metrics }));
     await fastify.register(async (scope) => adminRoutes(scope, { options, registry, transport: store, jobs }));
-    await fastify.register(async (scope) => profileRoutes(scope, { registry, transport: store, identity }));
+    const computed = new ComputedTraits({ transport: store });
+    const definitions = new SegmentDefinitions({ transport: store, registry, logger: logger.child({ component: 'segments' }) });
+    await fastify.register(async (scope) =>
+      profileRoutes(scope, { registry, transport: store, identity, computedTraits: (w, ids) => computed.forProfile(w, ids) }),
+    );
+    await fastify.register(async (scope) => segmentRoutes(scope, { registry, transport: store, definitions }));
+    await fastify.register(async (scope) => computedTraitRoutes(scope, { registry, computed }));
     registerHealth(fastify, { store, spool: liveSpool, flusher, metrics, maxBacklogBytes: options.spool.maxBacklogBytes });
 
     const refresh = setInterval(() => {

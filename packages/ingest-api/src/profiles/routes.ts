@@ -14,6 +14,8 @@ export interface ProfileDeps {
   registry: TenantRegistry;
   transport: ClickHouseTransport;
   identity: IdentityService;
+  /** Computed traits of a profile, from the ids it is made of (survivor first). */
+  computedTraits?: (workspaceId: string, profileIds: readonly string[]) => Promise<Record<string, unknown>>;
 }
 
 const profileParams = z.object({ profileId: z.string().min(1).max(200) });
@@ -45,6 +47,12 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
   const { registry, transport, identity } = deps;
   const workspaceOf = (req: FastifyRequest) => requireSecretKey(req, registry).workspaceId;
 
+  const withComputed = async (workspaceId: string, survivor: string) => {
+    const view = await profileView(transport, workspaceId, survivor);
+    if (deps.computedTraits === undefined) return view;
+    return { ...view, computedTraits: await deps.computedTraits(workspaceId, [view.id, ...view.mergedFrom]) };
+  };
+
   const survivorOr404 = async (workspaceId: string, profileId: string) => {
     const survivor = await survivorOf(transport, workspaceId, profileId);
     if (survivor === undefined) throw new ApiError('not_found', { message: `No profile ${profileId}.`, path: 'profileId' });
@@ -54,7 +62,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
   app.get('/v1/profiles/:profileId', async (req) => {
     const workspaceId = workspaceOf(req);
     const { profileId } = parseInput(profileParams, req.params);
-    return profileView(transport, workspaceId, await survivorOr404(workspaceId, profileId));
+    return withComputed(workspaceId, await survivorOr404(workspaceId, profileId));
   });
 
   app.get('/v1/profiles', async (req) => {
@@ -79,7 +87,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
     }
     const survivor = await ownerOf(transport, workspaceId, type, normalized.identifier.value);
     if (survivor === undefined) throw new ApiError('not_found', { message: `No profile has ${type} ${normalized.identifier.value}.`, path: 'identifier' });
-    return profileView(transport, workspaceId, survivor);
+    return withComputed(workspaceId, survivor);
   });
 
   app.get('/v1/profiles/:profileId/events', async (req) => {
