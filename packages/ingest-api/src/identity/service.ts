@@ -55,6 +55,8 @@ export class IdentityService {
   readonly #registry: TenantRegistry;
   readonly #logger: Logger;
   readonly #workspaces = new Map<string, WorkspaceIdentity>();
+  /** Workspaces whose whole identity state is in memory (see `assumeComplete`). */
+  readonly #complete = new Set<string>();
 
   constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger }) {
     this.#transport = options.transport;
@@ -72,6 +74,15 @@ export class IdentityService {
     state = { settingsVersion: version, config, store, resolver: new Resolver({ config, store }), absent: state?.absent ?? new Set() };
     this.#workspaces.set(workspaceId, state);
     return state;
+  }
+
+  /**
+   * Declares that this service holds all identity state of a workspace: a new
+   * workspace that only this process writes (the demo bulk loader). Identifiers
+   * it does not know are then new, and ClickHouse is not asked about them.
+   */
+  assumeComplete(workspaceId: string): void {
+    this.#complete.add(workspaceId);
   }
 
   /** Drops a workspace's cached state (after an unmerge rewrote it in ClickHouse). */
@@ -107,7 +118,7 @@ export class IdentityService {
     const loaded = await Promise.all(
       [...byWorkspace].map(async ([workspaceId, wanted]) => {
         const ws = this.workspace(workspaceId);
-        const unknown = dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
+        const unknown = this.#complete.has(workspaceId) ? [] : dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
         return { ws, unknown, ...(await loadComponents(this.#transport, workspaceId, unknown)) };
       }),
     );

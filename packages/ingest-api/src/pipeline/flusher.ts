@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { IdentityService } from '../identity/service.js';
-import { nextVersion } from '../identity/version.js';
 import type { Spool, SpoolBatch } from '../spool/spool.js';
 import { isStatementError, type ClickHouseTransport } from '../storage/transport.js';
-import { MessageIdDedup, dedupKey } from './dedup.js';
-import { RECORD_DEAD_LETTER, RECORD_EVENT, decodeRecords, type DecodedRecord } from './records.js';
+import { MessageIdDedup } from './dedup.js';
+import { planBatch, type BatchPlan, type PlannedInsert } from './plan.js';
+import { decodeRecords } from './records.js';
 
 export interface FlusherOptions {
   spool: Spool;
@@ -24,21 +24,8 @@ export interface FlusherOptions {
   retryMaxMs: number;
 }
 
-/** One insert of a batch's plan. */
-interface PlannedInsert {
-  table: string;
-  /** Suffix of the batch token; stable across replays of the batch. */
-  part: string;
-  lines: string[];
-}
-
-interface Plan {
+interface Plan extends BatchPlan {
   token: string;
-  inserts: PlannedInsert[];
-  stored: string[];
-  eventCount: number;
-  duplicates: number;
-  deadLetterCount: number;
 }
 
 export interface FlusherStatus {
@@ -161,7 +148,7 @@ export class Flusher {
         if (this.#plan?.token !== batch.token) {
           const { records, corrupt } = decodeRecords(batch.text);
           if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
-          this.#plan = { token: batch.token, ...(await this.#planFor(records)) };
+          this.#plan = { token: batch.token, ...(await planBatch(records, { seen: (c) => this.#dedup.seen(c), identity: this.#o.identity })) };
         }
         const plan = this.#plan;
         this.#o.spool.begin(batch);
@@ -188,69 +175,6 @@ export class Flusher {
         delay = Math.min(delay * 2, this.#o.retryMaxMs);
       }
     }
-  }
-
-  async #planFor(records: DecodedRecord[]): Promise<Omit<Plan, 'token'>> {
-    const byWorkspace = new Map<string, string[]>();
-    for (const r of records) {
-      if (r.header.k !== RECORD_EVENT) continue;
-      let ids = byWorkspace.get(r.header.w);
-      if (ids === undefined) byWorkspace.set(r.header.w, (ids = []));
-      ids.push(r.header.m);
-    }
-    const seen = await this.#dedup.seen(byWorkspace);
-    const fresh: DecodedRecord[] = [];
-    const dead: string[] = [];
-    const stored: string[] = [];
-    let duplicates = 0;
-    for (const r of records) {
-      if (r.header.k === RECORD_DEAD_LETTER) {
-        dead.push(r.row);
-        continue;
-      }
-      const key = dedupKey(r.header.w, r.header.m);
-      if (seen.has(key)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(key);
-      stored.push(key);
-      fresh.push(r);
-    }
-    const now = new Date().toISOString();
-    // Identity resolution: reads first, then the in-memory state changes (see #plan).
-    const resolved = await this.#o.identity.resolveBatch(
-      fresh.map((r) => ({
-        workspaceId: r.header.w,
-        messageId: r.header.m,
-        type: r.header.y ?? '',
-        timestamp: r.header.ts ?? Date.parse(now),
-        receivedAt: now,
-        projection: r.header.i ?? {},
-      })),
-    );
-    const events: string[] = [];
-    const ledger: string[] = [];
-    for (let i = 0; i < fresh.length; i++) {
-      const r = fresh[i] as DecodedRecord;
-      events.push(`{"profile_id":${JSON.stringify(resolved.profileIds[i] ?? '')},"ingest_seq":${nextVersion()},${r.row.slice(1)}`);
-      ledger.push(`{"workspace_id":${JSON.stringify(r.header.w)},"message_id":${JSON.stringify(r.header.m)},"received_at":"${now}"}`);
-    }
-    const id = resolved.rows;
-    const inserts: PlannedInsert[] = [
-      // Identity state first: an event row never references a profile that is not persisted.
-      { table: 'profiles', part: 'p', lines: id.profiles },
-      { table: 'identities', part: 'i', lines: id.identities },
-      { table: 'profile_merges', part: 'g', lines: id.merges },
-      { table: 'profile_aliases', part: 'a', lines: id.aliases },
-      { table: 'profile_traits', part: 't', lines: id.traits },
-      { table: 'events', part: 'e', lines: events },
-      { table: 'dead_letters', part: 'd', lines: dead },
-      { table: 'identity_warnings', part: 'w', lines: id.warnings },
-      // Last: an id in the ledger implies its event is stored.
-      { table: 'message_ids', part: 'm', lines: ledger },
-    ];
-    return { inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length };
   }
 
   async #insert(token: string, insert: PlannedInsert): Promise<void> {

@@ -1,86 +1,14 @@
 import { churnRisk, lifecycleStage, resolveSegmentSettings, rfmThresholds, rfmTier, type RfmMeasures } from '@cdp/segments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/index.js';
+import { at, BATCHES, call as callApi, DAY, loadWallet, NOW, PEOPLE, type Person } from './wallet.fixture.js';
 
-/**
- * A small wallet-app dataset, sent over HTTP, where the members of every
- * condition type are known by construction. Times are relative to the start of
- * the test and kept away from window edges.
- */
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
-const NOW = Date.now();
-const at = (daysAgo: number, hours = 0) => new Date(NOW - daysAgo * DAY + hours * HOUR).toISOString();
-
-type Ev = Record<string, unknown>;
-const track = (who: { userId?: string; anonymousId?: string }, event: string, daysAgo: number, properties: Record<string, unknown> = {}, hours = 0): Ev => ({
-  type: 'track',
-  ...who,
-  event,
-  properties,
-  timestamp: at(daysAgo, hours),
-});
-const identify = (who: { userId?: string; anonymousId?: string }, traits: Record<string, unknown>, daysAgo: number): Ev => ({
-  type: 'identify',
-  ...who,
-  traits,
-  timestamp: at(daysAgo),
-});
-
-const u = (userId: string) => ({ userId });
-/** Batches in order: identity resolution (eve's merge) depends on arrival order. */
-const BATCHES: Ev[][] = [
-  [
-    identify(u('ana'), { plan: 'premium', age: 34, email: 'ana@wallet.example', city: 'Lisbon', tags: ['vip', 'beta'], signup: '2025-01-10T00:00:00Z', address: { city: 'Lisbon' } }, 40),
-    track(u('ana'), 'App Opened', 40),
-    track(u('ana'), 'Top Up Completed', 3, { amount: 50, method: 'card' }),
-    track(u('ana'), 'Top Up Completed', 2, { amount: 70, method: 'sepa' }),
-    track(u('ana'), 'Purchase Completed', 1, { amount: 120, category: 'travel' }),
-    track(u('ana'), 'Purchase Completed', 20, { amount: 80, category: 'food' }),
-    identify(u('ben'), { plan: 'basic', age: 22, email: 'ben@mail.example', city: 'Porto', tags: ['beta'], signup: '2026-06-01T00:00:00Z' }, 3),
-    track(u('ben'), 'Signed Up', 3),
-    track(u('ben'), 'Top Up Completed', 2, { amount: 10, method: 'card' }),
-    identify(u('cleo'), { plan: 'premium', age: 45, city: 'Madrid' }, 200),
-    track(u('cleo'), 'Top Up Completed', 100, { amount: 500 }),
-    track(u('cleo'), 'App Opened', 15),
-    track(u('cleo'), 'Purchase Completed', 15, { amount: 900, category: 'electronics' }),
-    track(u('cleo'), 'Purchase Completed', 60, { amount: 300, category: 'travel' }),
-    track(u('cleo'), 'Purchase Completed', 90.5, { amount: 50, category: 'travel' }),
-    identify(u('dan'), { plan: 'basic', age: 30 }, 61),
-    track(u('dan'), 'App Opened', 60),
-    track(u('dan'), 'Purchase Completed', 60, { amount: 20, category: 'food' }),
-    track({ anonymousId: 'fay-web' }, 'App Opened', 1),
-    track(u('gus'), 'Card Application Submitted', 2, {}, 0),
-    track(u('gus'), 'Card Application Approved', 2, {}, 2),
-    track(u('hal'), 'Card Application Approved', 2, {}, 0),
-    track(u('hal'), 'Card Application Submitted', 2, {}, 2),
-    track(u('ivy'), 'Card Application Submitted', 6),
-    track(u('ivy'), 'Card Application Approved', 2),
-    identify(u('jon'), { plan: 'enterprise', email: 'jon@corp.example' }, 5),
-    // Eve, first device: events under a profile that will be merged.
-    track({ anonymousId: 'eve-phone' }, 'Top Up Completed', 4, { amount: 30 }),
-  ],
-  // Eve, second device, identified: a second profile.
-  [identify({ userId: 'eve', anonymousId: 'eve-laptop' }, { plan: 'basic', email: 'eve@mail.example' }, 3.5), track(u('eve'), 'Top Up Completed', 3, { amount: 40 })],
-  // Eve logs in on the phone: the two profiles merge.
-  [identify({ userId: 'eve', anonymousId: 'eve-phone' }, {}, 1)],
-];
-const PEOPLE = ['ana', 'ben', 'cleo', 'dan', 'eve', 'gus', 'hal', 'ivy', 'jon'] as const;
-type Person = (typeof PEOPLE)[number] | 'fay';
-
+/** The members of each condition type on the wallet fixture, where they are known by construction. */
 let api: TestApi;
 const ids = new Map<Person, string>();
 const names = new Map<string, Person>();
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${api.secretKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(api, method, path, body);
 
 /** Members of an unsaved definition, by person. */
 async function members(conditions: unknown[], match: 'and' | 'or' = 'and'): Promise<Person[]> {
@@ -92,24 +20,10 @@ async function members(conditions: unknown[], match: 'and' | 'or' = 'and'): Prom
 
 beforeAll(async () => {
   api = await startTestApi({ options: { rateLimit: { max: 0 } } });
-  let seq = 0;
-  for (const batch of BATCHES) {
-    const res = await fetch(`${api.url}/v1/batch`, {
-      method: 'POST',
-      body: JSON.stringify({ writeKey: api.writeKey, batch: batch.map((e) => ({ ...e, messageId: `seg-${++seq}` })) }),
-    });
-    expect(res.status).toBe(200);
-    await api.flush();
+  for (const [p, id] of await loadWallet(api)) {
+    ids.set(p, id);
+    names.set(id, p);
   }
-  for (const p of [...PEOPLE, 'fay'] as const) {
-    const identifier = p === 'fay' ? 'anonymous_id:fay-web' : `user_id:${p}`;
-    const r = await call('GET', `/v1/profiles?identifier=${identifier}`);
-    expect(r.status).toBe(200);
-    ids.set(p, r.body.id);
-    names.set(r.body.id, p);
-  }
-  const settings = await call('PUT', '/v1/segments/settings', { rfm: { paidEvents: ['Purchase Completed'], moneyProperty: 'amount' } });
-  expect(settings.status).toBe(200);
 });
 
 afterAll(async () => {

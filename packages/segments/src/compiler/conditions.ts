@@ -180,8 +180,11 @@ export class ConditionCompiler {
     if (definition === undefined) throw new SegmentCompileError(`no segment ${segmentId} in this workspace`, at);
     this.#inlining.push(segmentId);
     try {
-      // Paths inside the referenced definition still point at the reference.
       return this.group(definition.match, definition.conditions, at);
+    } catch (err) {
+      // A problem inside a referenced definition is reported at the reference: that is what the caller can change.
+      if (err instanceof SegmentCompileError) throw new SegmentCompileError(err.message, at);
+      throw err;
     } finally {
       this.#inlining.pop();
     }

@@ -6,6 +6,7 @@ import {
   durationMs,
   durationSchema,
   eventTypeSchema,
+  isDuration,
   nameSchema,
   numberValueSchema,
   propertyPathSchema,
@@ -52,7 +53,8 @@ export const firstTimeConditionSchema = z.strictObject({ type: z.literal('first_
 export const stoppedConditionSchema = z
   .strictObject({ type: z.literal('stopped'), ...eventMatcherShape, activeWithin: durationSchema, inactiveWithin: durationSchema })
   .superRefine((c, ctx) => {
-    if (durationMs(c.inactiveWithin) >= durationMs(c.activeWithin)) {
+    // Object refinements run even when a field failed: compare only two real durations.
+    if (isDuration(c.inactiveWithin) && isDuration(c.activeWithin) && durationMs(c.inactiveWithin) >= durationMs(c.activeWithin)) {
       ctx.addIssue({ code: 'custom', path: ['inactiveWithin'], message: 'must be shorter than activeWithin' });
     }
   });

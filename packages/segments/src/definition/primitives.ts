@@ -41,6 +41,11 @@ export type Literal = z.output<typeof literalSchema>;
 const DURATION = /^(\d{1,7})(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS } as const;
 
+/** True for text such as "30d" (any size). */
+export function isDuration(text: string): boolean {
+  return DURATION.test(text);
+}
+
 /** Milliseconds of a duration such as `"30d"`, `"12h"`, `"2w"`, `"15m"`. */
 export function durationMs(duration: string): number {
   const m = DURATION.exec(duration);
@@ -51,9 +56,17 @@ export function durationMs(duration: string): number {
 /** A positive duration up to 10 years: a number and a unit, `m` minutes, `h` hours, `d` days, `w` weeks. */
 export const durationSchema = z
   .string({ error: 'expected a duration such as "30d", "12h", "2w" or "15m"' })
-  .regex(DURATION, 'expected a duration such as "30d", "12h", "2w" or "15m"')
-  .refine((d) => durationMs(d) > 0, 'must be longer than zero')
-  .refine((d) => durationMs(d) <= L.maxWindowDays * DAY_MS, `must be at most ${L.maxWindowDays} days`);
+  .superRefine((d, ctx) => {
+    // One check: the later ones would run on text that is not a duration.
+    const message = !DURATION.test(d)
+      ? 'expected a duration such as "30d", "12h", "2w" or "15m"'
+      : durationMs(d) <= 0
+        ? 'must be longer than zero'
+        : durationMs(d) > L.maxWindowDays * DAY_MS
+          ? `must be at most ${L.maxWindowDays} days`
+          : undefined;
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  });
 
 const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 const MIN_DATE = Date.UTC(1970, 0, 1);
@@ -67,11 +80,21 @@ export function isoMs(value: string): number {
 /** An ISO 8601 date or date-time with a zone (`Z` or `+08:00`), 1970–2299. */
 export const isoDateSchema = z
   .string({ error: 'expected an ISO 8601 date-time such as "2026-01-31T00:00:00Z"' })
-  .regex(ISO, 'expected an ISO 8601 date such as "2026-01-31" or a date-time with a zone such as "2026-01-31T08:00:00Z"')
-  .refine((v) => {
+  .superRefine((v, ctx) => {
     const ms = isoMs(v);
-    return Number.isFinite(ms) && ms >= MIN_DATE && ms < MAX_DATE;
-  }, 'must be a real date between 1970 and 2299');
+    if (!ISO.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 date such as "2026-01-31" or a date-time with a zone such as "2026-01-31T08:00:00Z"' });
+    } else if (!(Number.isFinite(ms) && ms >= MIN_DATE && ms < MAX_DATE && fieldsInRange(v))) {
+      ctx.addIssue({ code: 'custom', message: 'must be a real date between 1970 and 2299' });
+    }
+  });
+
+/** Date.parse rolls 2026-02-31 over to March: check the written fields themselves. */
+function fieldsInRange(v: string): boolean {
+  const [y, mo, d, h = 0, mi = 0, s = 0] = v.split(/[-T:.Z+]/).map(Number);
+  const days = new Date(Date.UTC(y as number, mo as number, 0)).getUTCDate();
+  return (mo as number) >= 1 && (mo as number) <= 12 && (d as number) >= 1 && (d as number) <= days && h <= 23 && mi <= 59 && s <= 59;
+}
 
 /** A point in time: an ISO date-time, or `{ ago: "30d" }` (that long before the query runs). */
 export const datePointSchema = z.union([isoDateSchema, z.strictObject({ ago: durationSchema })], {
