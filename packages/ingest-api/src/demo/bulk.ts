@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '@cdp/protocol';
 import pino from 'pino';
@@ -35,15 +36,32 @@ export async function openBulkStore(options: Pick<DemoOptions, 'dataDir' | 'engi
   try {
     return await openStore({ dataDir: options.dataDir, engineDir, clickhouseUrl: options.clickhouseUrl, database: options.database });
   } catch (err) {
-    const message = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
-    if (/Cannot lock file|already running|CHDB_CONNECTION|Failed to create connection/i.test(message)) {
-      throw new StoreBusyError(
-        `the embedded store at ${engineDir} is in use by another process (is the API server running on it?). ` +
-          'The embedded engine allows one process per data directory: stop the server and run again, ' +
-          'or keep it running and use --mode http to send the events through it.',
-      );
-    }
-    throw err;
+    const holder = options.clickhouseUrl === undefined ? lockHolder(engineDir) : undefined;
+    if (holder === undefined) throw err;
+    throw new StoreBusyError(
+      `the embedded store at ${engineDir} is in use by another process (pid ${holder}; is the API server running on it?). ` +
+        'The embedded engine allows one process per data directory: stop the server and run again, ' +
+        'or keep it running and use --mode http to send the events through it.',
+      { cause: err },
+    );
+  }
+}
+
+/** The live process holding an embedded engine directory: the engine writes its pid to `status` while it runs. */
+function lockHolder(engineDir: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(engineDir, 'status'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(/^PID: (\d+)/m.exec(text)?.[1]);
+  if (!Number.isInteger(pid) || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
   }
 }
 

@@ -86,9 +86,8 @@ export function personEvents(world: WorldOptions, index: number): DemoEvent[] {
   const events: DemoEvent[] = [];
   let seq = 0;
   const start = world.end - world.days * DAY;
-  // Recent sign-ups are more common than old ones.
-  let t = world.end - Math.pow(rng.next(), 1.3) * world.days * DAY;
-  t = Math.max(start, t);
+  // Recent sign-ups are more common than old ones; a website visit may come up to 5 days earlier.
+  let t = Math.max(start + 5 * DAY, world.end - Math.pow(rng.next(), 1.3) * world.days * DAY);
   const emit = (ts: number, e: Record<string, unknown>) => {
     if (ts > world.end) return false;
     events.push({ ...e, messageId: `demo-${world.seed}-${index}-${seq++}`, timestamp: new Date(Math.floor(ts)).toISOString() } as DemoEvent);
