@@ -90,4 +90,4 @@ export {
   type CompiledQuery,
 } from './compiler/segment.js';
 export { compileComputedTraits, decodeComputedTraits, type ComputedTraitSpec } from './compiler/computed.js';
-export { SegmentCompileError, isSegmentCompileError } from './compiler/errors.js';
+export { SegmentCompileError, SegmentsError, isSegmentCompileError } from './compiler/errors.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SegmentsError } from './compiler/errors.js';
 import { DEFINITION_LIMITS as L } from './definition/limits.js';
 import { EVENT_TYPES, nameSchema, propertyPathSchema } from './definition/primitives.js';
 
@@ -84,14 +85,8 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] ex
 export type SegmentSettingsInput = DeepPartial<typeof DEFAULT_SEGMENT_SETTINGS>;
 
 /** Thrown by `resolveSegmentSettings`; the message names the offending setting. */
-export class SegmentSettingsError extends Error {
+export class SegmentSettingsError extends SegmentsError {
   override readonly name = 'SegmentSettingsError';
-  constructor(
-    message: string,
-    readonly path: Array<string | number>,
-  ) {
-    super(message);
-  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -109,7 +109,7 @@ export class Partials {
 
   /** Rows any aggregate looks at: the scan skips the others. */
   rowFilter(): string {
-    return this.#specs.map((s) => `(${s.rows})`).join(' OR ');
+    return [...new Set(this.#specs.map((s) => `(${s.rows})`))].join(' OR ');
   }
 }
 
