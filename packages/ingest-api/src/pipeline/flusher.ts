@@ -254,12 +254,12 @@ export class Flusher {
   async #insertWithRetry(entry: Planned, deadline: number): Promise<boolean> {
     const { batch, plan } = entry;
     const done = await this.#retrying(batch.token, deadline, async () => {
-      this.#o.spool.begin(batch);
+      await this.#o.spool.begin(batch);
       for (const insert of plan.inserts) await insertPlanned({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, insert);
       // Records of an erased person were dropped: seal the segment holding them, so that its file is deleted
       // once consumed rather than kept until the segment fills up.
       if (plan.suppressed > 0) await this.#o.spool.rotate();
-      this.#o.spool.commit(batch);
+      await this.#o.spool.commit(batch);
       return true;
     });
     if (done !== true) {

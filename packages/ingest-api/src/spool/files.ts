@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Segment files are `seg-<seq>.log` with a zero-padded sequence so names sort in order. */
@@ -30,6 +31,33 @@ export function writeFileDurably(dir: string, name: string, content: string): vo
   }
   renameSync(tmp, join(dir, name));
   syncDir(dir);
+}
+
+/**
+ * `writeFileDurably` off the event loop: the fsyncs of the spool's small
+ * files take milliseconds to tens of milliseconds while ClickHouse writes
+ * parts, time the request path should not wait behind.
+ */
+export async function writeFileDurablyAsync(dir: string, name: string, content: string): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, name));
+  await syncDirAsync(dir);
+}
+
+export async function syncDirAsync(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export function syncDir(dir: string): void {

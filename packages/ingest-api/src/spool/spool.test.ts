@@ -23,9 +23,9 @@ async function drainAll(spool: Spool, maxBytes = 1 << 20): Promise<string[]> {
   for (;;) {
     const batch = await spool.next(maxBytes);
     if (batch === undefined) return lines;
-    spool.begin(batch);
+    await spool.begin(batch);
     lines.push(...batch.text.split('\n').filter((l) => l !== ''));
-    spool.commit(batch);
+    await spool.commit(batch);
   }
 }
 
@@ -56,8 +56,8 @@ describe('Spool', () => {
     let spool = await open(dir);
     for (let i = 0; i < 10; i++) await spool.append(`a${i}\n`);
     const batch = (await spool.next(1 << 20)) as SpoolBatch;
-    spool.begin(batch);
-    spool.commit(batch);
+    await spool.begin(batch);
+    await spool.commit(batch);
     for (let i = 0; i < 5; i++) await spool.append(`b${i}\n`);
     await spool.close();
     spool = await open(dir);
@@ -70,7 +70,7 @@ describe('Spool', () => {
     let spool = await open(dir);
     for (let i = 0; i < 4; i++) await spool.append(`e${i}\n`);
     const inflight = (await spool.next(1 << 20)) as SpoolBatch;
-    spool.begin(inflight);
+    await spool.begin(inflight);
     // More data arrives after the batch was cut, then the process dies before commit.
     await spool.append('late\n');
     await spool.close();
@@ -79,8 +79,8 @@ describe('Spool', () => {
     expect(replay.replay).toBe(true);
     expect(replay.token).toBe(inflight.token);
     expect(replay.text).toBe(inflight.text);
-    spool.begin(replay);
-    spool.commit(replay);
+    await spool.begin(replay);
+    await spool.commit(replay);
     expect(await drainAll(spool)).toEqual(['late']);
     await spool.close();
   });
@@ -96,8 +96,8 @@ describe('Spool', () => {
     expect(b2.token).not.toBe(b1.token);
     expect(spool.unreadBytes).toBe(0);
     expect(spool.backlogBytes).toBe(8);
-    spool.begin(b1);
-    spool.commit(b1);
+    await spool.begin(b1);
+    await spool.commit(b1);
     expect(spool.backlogBytes).toBe(4);
     await spool.close();
     // b2 was handed out but never committed: it comes back after a restart.

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurably } from './files.js';
+import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurablyAsync } from './files.js';
 import { comparePositions, type SpoolPosition } from './position.js';
 import { SpoolReader, type SpoolChunk } from './reader.js';
 import { SpoolWriter } from './writer.js';
@@ -60,6 +60,8 @@ export class Spool {
   #waiters: Array<() => void> = [];
   #oldestUnflushedAt: number | undefined;
   #stoppedWaiting = false;
+  /** Intent and checkpoint writes, in order: a later one never lands before an earlier one. */
+  #metaWrites: Promise<void> = Promise.resolve();
 
   private constructor(dir: string, pos: SpoolPosition, maxBacklogBytes: number) {
     this.#dir = dir;
@@ -214,7 +216,7 @@ export class Spool {
       this.#readBytes += skipped;
       this.#consumedBytes += skipped;
       this.#readPos = { seq: pos.seq + 1, offset: 0 };
-      if (comparePositions(this.#pos, pos) === 0) this.#advance(this.#readPos);
+      if (comparePositions(this.#pos, pos) === 0) await this.#advance(this.#readPos);
     }
   }
 
@@ -223,12 +225,12 @@ export class Spool {
     this.#readBytes += chunk.end.offset - chunk.start.offset;
   }
 
-  /** Records the batch about to be inserted, so a crash replays exactly it. */
-  begin(batch: SpoolBatch): void {
+  /** Records the batch about to be inserted, so a crash replays exactly it. Resolves once durable. */
+  async begin(batch: SpoolBatch): Promise<void> {
     const inflight = this.#inflight;
     if (inflight !== undefined && inflight.token === batch.token) return;
     const intent: Intent = { start: batch.start, end: batch.end, token: batch.token };
-    writeFileDurably(this.#dir, INTENT, JSON.stringify(intent));
+    await this.#persist(INTENT, JSON.stringify(intent));
     this.#inflight = intent;
   }
 
@@ -236,20 +238,22 @@ export class Spool {
    * The batch is in ClickHouse: move the checkpoint past it. Batches commit in
    * order. A sealed segment consumed to its end is deleted at once.
    */
-  commit(batch: SpoolBatch): void {
+  async commit(batch: SpoolBatch): Promise<void> {
     this.#inflight = undefined;
     this.#consumedBytes += batch.end.offset - batch.start.offset;
     const sealedSize = this.#sealed.get(batch.end.seq);
-    this.#advance(sealedSize === batch.end.offset ? { seq: batch.end.seq + 1, offset: 0 } : batch.end);
+    const advanced = this.#advance(sealedSize === batch.end.offset ? { seq: batch.end.seq + 1, offset: 0 } : batch.end);
     // With bytes left, keep the clock: they are no newer than the batch just flushed, and
     // resetting it would make them wait a whole interval again (lag is reported as an upper bound).
     if (this.backlogBytes === 0) this.#oldestUnflushedAt = undefined;
+    await advanced;
   }
 
-  #advance(to: SpoolPosition): void {
+  /** Moves the checkpoint (in memory at once); consumed segments are deleted once it is durable. */
+  async #advance(to: SpoolPosition): Promise<void> {
     const from = this.#pos;
     this.#pos = to;
-    writeFileDurably(this.#dir, CHECKPOINT, JSON.stringify(to));
+    await this.#persist(CHECKPOINT, JSON.stringify(to));
     for (let seq = from.seq; seq < to.seq; seq++) {
       this.#sealed.delete(seq);
       rmSync(join(this.#dir, segmentName(seq)), { force: true });
@@ -257,6 +261,12 @@ export class Spool {
   }
 
   /** Stops accepting appends once pending ones are durable. */
+  #persist(name: string, content: string): Promise<void> {
+    const write = this.#metaWrites.then(() => writeFileDurablyAsync(this.#dir, name, content));
+    this.#metaWrites = write.catch(() => undefined);
+    return write;
+  }
+
   async closeWriter(): Promise<void> {
     await this.#writer.close();
   }
@@ -264,6 +274,7 @@ export class Spool {
   async close(): Promise<void> {
     this.stopWaiting();
     await this.#writer.close();
+    await this.#metaWrites;
     await this.#reader.close();
   }
 }
