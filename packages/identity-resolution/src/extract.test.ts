@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveIdentityConfig } from './config.js';
-import { extractIdentifiers } from './extract.js';
+import { extractIdentifiers, soleAnonymousId } from './extract.js';
 
 const config = resolveIdentityConfig();
 
@@ -109,5 +109,27 @@ describe('extractIdentifiers', () => {
       ['user_id', 'blocked'],
       ['anonymous_id', 'blocked'],
     ]);
+  });
+
+  it('recognizes events whose only identifier source is anonymousId (the resolver fast path)', () => {
+    const sole = { type: 'track', anonymousId: 'A1', userId: null, context: { page: { path: '/' }, traits: { name: 'x' }, device: {} } };
+    expect(soleAnonymousId(sole)).toBe('A1');
+    expect(soleAnonymousId({ type: 'identify', anonymousId: 'a1', traits: { plan: 'pro', email: null } })).toBe('a1');
+    // Any other source that extraction reads disables it, as do values that are not strings.
+    const others = [
+      { type: 'track', anonymousId: 'a1', userId: 'u1' },
+      { type: 'track', anonymousId: 'a1', userId: 0 },
+      { type: 'identify', anonymousId: 'a1', traits: { email: 'a@b.co' } },
+      { type: 'identify', anonymousId: 'a1', traits: { phone: '' } },
+      { type: 'track', anonymousId: 'a1', context: { traits: { email: {} } } },
+      { type: 'track', anonymousId: 'a1', context: { device: { id: 'd1' } } },
+      { type: 'track', anonymousId: 'a1', context: { externalIds: [] } },
+      { type: 'alias', anonymousId: 'a1', previousId: 'a0' },
+      { type: 'track', anonymousId: 7 },
+      { type: 'track', anonymousId: null },
+    ];
+    for (const event of others) expect(soleAnonymousId(event), JSON.stringify(event)).toBeUndefined();
+    // Top-level traits of other event types are not identifier sources (same as extraction).
+    expect(soleAnonymousId({ type: 'group', anonymousId: 'a1', traits: { email: 'billing@acme.example' } })).toBe('a1');
   });
 });

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveIdentityConfig, type IdentityOptions } from './config.js';
 import { MemoryIdentityStore } from './memory-store.js';
 import { defaultProfileId } from './profile-id.js';
-import { Resolver, type ResolvableEvent } from './resolver.js';
+import { Resolver, toResolveInput, type ResolvableEvent, type ResolveResult } from './resolver.js';
 import { traitValues } from './traits.js';
 
 function setup(options: IdentityOptions = {}) {
@@ -309,3 +310,55 @@ describe('Resolver: regressions from the known failure modes (identity-rules.md)
     expect(b.attached).toEqual([]);
   });
 });
+
+describe('Resolver: fast path for events carrying only a known anonymous id', () => {
+  const uuid = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+  // Spellings that normalize to the same id, junk, blocked values and values of the wrong type.
+  const anonymousIds: unknown[] = ['a1', ' a1 ', 'ａ１', 'A1', uuid, uuid.toUpperCase(), ` ${uuid.toUpperCase()}\t`, 'kiosk', '"null"', '', '000', 7, {}, null];
+  // The store outlives configuration changes (as in the API): ids attached under one configuration
+  // may be blocked, or normalized differently, under the next.
+  const configs = [
+    resolveIdentityConfig(),
+    resolveIdentityConfig({ blocklist: ['kiosk', { type: 'anonymous_id', value: 'a1' }] }),
+    resolveIdentityConfig({ types: { anonymous_id: { normalizer: 'exact' } } }),
+    resolveIdentityConfig({ traitEventTypes: ['track'] }),
+  ];
+  const eventArb = fc.record({
+    type: fc.constantFrom('track', 'page', 'identify', 'group', 'alias'),
+    anonymousId: fc.constantFrom(...anonymousIds),
+    userId: fc.constantFrom(undefined, undefined, undefined, null, 'u1'),
+    previousId: fc.constantFrom(undefined, 'a1'),
+    traits: fc.constantFrom(undefined, { plan: 'pro' }, { email: 'a@b.co' }),
+    context: fc.constantFrom(undefined, null, { page: { path: '/' } }, { device: { id: 'd1' } }, { device: {} }, { traits: { phone: null } }),
+    messageId: fc.constantFrom('m1', 'm2', 'm3', 'm4', 'm5', 'm6'),
+    timestamp: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant(Number.NaN)),
+    config: fc.nat({ max: configs.length - 1 }),
+  });
+
+  function outcome(run: () => ResolveResult): ResolveResult | string {
+    try {
+      return run();
+    } catch (error) {
+      return String(error);
+    }
+  }
+
+  it('gives exactly the result of extraction + resolve, drops and warnings included', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 30 }), (specs) => {
+        const fast = new MemoryIdentityStore();
+        const generic = new MemoryIdentityStore();
+        for (const { config: c, ...fields } of specs) {
+          const config = configs[c]!;
+          const event = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as ResolvableEvent;
+          const viaEvent = outcome(() => new Resolver({ config, store: fast }).resolveEvent(event));
+          const viaInput = outcome(() => new Resolver({ config, store: generic }).resolve(toResolveInput(event, config)));
+          expect(viaEvent).toEqual(viaInput);
+        }
+        expect(fast.snapshot()).toEqual(generic.snapshot());
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
