@@ -17,9 +17,36 @@ const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000
     await sleep(50);
   }
 };
+/** The persisted queues of the page's origin (every tab's), by key. */
+const queuesIn = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith('cdp_q_'))
+        .map((k) => [k, (JSON.parse(localStorage.getItem(k) ?? '[]') as unknown[]).length]),
+    ),
+  );
+/** Events still queued in the origin's storage: none once everything was delivered. */
+const queuedIn = async (page: Page) => Object.values(await queuesIn(page)).reduce((a, b) => a + b, 0);
+/** Names of the Web Locks held in the page's origin (by any tab). */
+const heldLocks = (page: Page) => page.evaluate(async () => ((await navigator.locks.query()).held ?? []).map((l) => l.name ?? ''));
+/**
+ * Proof that something did NOT happen (a repeat send) waits first until every queue is empty (every send was
+ * answered: a tab that had taken a copy would still hold it), then this long more, a generous margin for what
+ * the browser and the API report late (FAST retries wait at most 400 ms).
+ */
+const QUIET_MS = 2000;
 const errorsOf = (page: Page) => page.evaluate(() => (window as unknown as { sdkErrors: Array<{ code: string }> }).sdkErrors.map((e) => e.code));
 /** Retries quickly so that the tests do not wait on the default backoff. */
 const FAST = { retryBaseDelay: 100, retryMaxDelay: 400 };
+/**
+ * After its first failure, a page that retries this slowly sends nothing more by itself, so nothing of it is in
+ * flight when it unloads. A request in flight then outlives the page (the browser keeps keepalive requests
+ * going, and the context's route no longer intercepts them): it can reach the API while the tab that adopts the
+ * same events resends them. The API stores them once (messageId dedup) but counts a duplicate, which the
+ * "sent once" checks below are about.
+ */
+const SLOW = { retryBaseDelay: 60_000, retryMaxDelay: 60_000 };
 
 beforeAll(async () => {
   e2e = await startE2E();
@@ -69,7 +96,7 @@ describe('web SDK in Chromium against the ingestion API', () => {
     const duplicatesBefore = await e2e.duplicatesSeen();
     const p = unique('reload');
     // API up: events wait for the flush interval; the reload hands them to sendBeacon.
-    const page = await e2e.open(context, { flushInterval: 60_000, nopage: true, ...FAST });
+    const page = await e2e.open(context, { flushInterval: 60_000, nopage: true, ...SLOW });
     for (const n of [1, 2, 3]) await cdp(page, 'track', `${p}up-${n}`);
     await page.reload();
     expect((await e2e.rowsFor(`${p}up-`, 3)).map((r) => r.event)).toEqual([1, 2, 3].map((n) => `${p}up-${n}`));
@@ -79,11 +106,14 @@ describe('web SDK in Chromium against the ingestion API', () => {
     await cdp(page, 'flush');
     await until(async () => (await errorsOf(page)).includes('delivery_failed'));
     await page.reload();
-    await sleep(500);
+    // The reloaded page adopted the events and tried to send them while the API was still down.
+    await until(async () => (await errorsOf(page)).includes('delivery_failed'));
     await restore();
+    await cdp(page, 'flush'); // rather than wait out the slow backoff
     const rows = await e2e.rowsFor(`${p}down-`, 3);
     expect(rows.map((r) => r.event)).toEqual([1, 2, 3].map((n) => `${p}down-${n}`));
-    await sleep(500); // a repeat, if any, would show up by now
+    await until(async () => (await queuedIn(page)) === 0);
+    await sleep(QUIET_MS); // a repeat, if any, would show up by now
     // Each event went over the wire once (the beacons of the first reload included): the API saw no duplicate.
     expect(await e2e.duplicatesSeen()).toBe(duplicatesBefore);
   });
@@ -128,7 +158,7 @@ describe('web SDK in Chromium against the ingestion API', () => {
     const grant = await e2e.open(granted, { model: 'opt-in', flushInterval: 50 });
     await cdp(grant, 'track', `${p}granted-1`);
     await cdp(grant, 'track', `${p}granted-2`);
-    await sleep(300);
+    await sleep(1000); // 20 flush intervals: had anything been sent or stored, it would be by now
     // Held in memory only: no cookie, no localStorage, no request.
     expect(await grant.evaluate(() => [document.cookie, localStorage.length])).toEqual(['', 0]);
     expect(await e2e.rowsFor(`${p}granted`, 1, 0)).toEqual([]);
@@ -157,6 +187,8 @@ describe('web SDK in Chromium against the ingestion API', () => {
     const rows = await e2e.rowsFor(p, 1);
     expect(rows.map((r) => r.event)).toEqual([`${p}view`]);
     expect(JSON.parse(rows[0]!.context)).toMatchObject({ consent: { categoryPreferences: { analytics: true, marketing: false } } });
+    // The browser reports the response after the API stored the row: wait for it rather than assume it.
+    await until(() => sent.delivered.length >= 1);
     expect(sent.delivered).toEqual([rows[0]!.message_id]);
   });
 
@@ -181,19 +213,29 @@ describe('web SDK in Chromium against the ingestion API', () => {
     const duplicatesBefore = await e2e.duplicatesSeen();
     const p = unique('tabs');
     const query = { flushInterval: 50, nopage: true, ...FAST };
-    const [a, b, c] = [await e2e.open(context, query), await e2e.open(context, query), await e2e.open(context, query)];
+    const [a, b, c] = [await e2e.open(context, { ...query, ...SLOW }), await e2e.open(context, query), await e2e.open(context, query)];
+    // Chromium on 127.0.0.1 (a secure context) has Web Locks: each tab holds the lock of its own queue.
+    await until(async () => (await heldLocks(b!)).filter((n) => n.startsWith('cdp_q_')).length === 3);
     for (let n = 0; n < 5; n++) {
       await cdp(a!, 'track', `${p}a-${n}`);
       await cdp(b!, 'track', `${p}b-${n}`);
     }
+    // a tried once and failed: it has nothing in flight (see SLOW).
     await until(async () => (await errorsOf(a!)).includes('delivery_failed') && (await errorsOf(b!)).includes('delivery_failed'));
+    const before = Object.keys(await queuesIn(b!)); // a's queue and b's (c has queued nothing)
     await a!.close({ runBeforeUnload: true }); // releases its queue: b and c race for it
-    await sleep(1000);
+    await until(async () => (await heldLocks(b!)).filter((n) => n.startsWith('cdp_q_')).length === 2);
+    // a's queue was adopted while the API was still down: it is gone, and its 5 events are queued in another tab.
+    await until(async () => {
+      const now = await queuesIn(b!);
+      return before.filter((k) => now[k] === undefined).length === 1 && Object.values(now).reduce((x, y) => x + y, 0) === 10;
+    });
     await restore();
     const rows = await e2e.rowsFor(p, 10);
     expect(rows).toHaveLength(10);
     await until(() => rows.every((r) => sent.by.has(r.message_id)));
-    await sleep(1000); // a duplicate send, if any, would show up by now
+    await until(async () => (await queuedIn(b!)) === 0);
+    await sleep(QUIET_MS); // a duplicate send, if any, would show up by now
     expect(sent.delivered.filter((id) => rows.some((r) => r.message_id === id))).toHaveLength(10);
     expect(await e2e.duplicatesSeen()).toBe(duplicatesBefore);
     // a's events were sent by one tab that adopted them.

@@ -3,8 +3,10 @@
  *
  * Runs, in one session and on the same machine: a bare Fastify route that
  * only parses the JSON (the ceiling), then the real ingestion API on the
- * embedded engine, each in its own process, loaded by autocannon from this
- * process with 100-event batches (~500 B per event) and with single events.
+ * embedded engine with ID mapping off and on, each in its own process,
+ * loaded by autocannon from this process with 100-event batches (~500 B per
+ * event) and with single events. Events carry 50,000 user ids, each seen on
+ * three devices (150,000 anonymous ids).
  * Every request carries fresh messageIds, so dedup cannot hide work; after
  * each run the benchmark waits until ClickHouse holds every acknowledged
  * event and counts them there.
@@ -12,7 +14,7 @@
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -24,30 +26,36 @@ const WRITE_KEY = 'wk_bench_write_key_0001';
 const ADMIN_KEY = 'admin_bench_admin_key_0001';
 const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
 
-/** One ~500-byte event with a placeholder for its messageId. */
-function eventTemplate(i: number): string {
+/** One ~500-byte event with placeholders for its ids. */
+function eventTemplate(): string {
   return JSON.stringify({
     type: 'track',
     event: 'Transfer Completed',
-    userId: `user-${i % 1000}`,
-    anonymousId: `anon-${i % 5000}`,
+    userId: '@@U@@',
+    anonymousId: '@@A@@',
     messageId: '@@ID@@',
     timestamp: '2026-11-20T10:00:00.000Z',
-    properties: { amount: 125.5, currency: 'EUR', method: 'sepa', recipient: `r-${i % 300}`, fee: 0.25, note: 'rent share' },
+    properties: { amount: 125.5, currency: 'EUR', method: 'sepa', recipient: 'r-17', fee: 0.25, note: 'rent share' },
     context: { library: { name: 'bench', version: '1.0.0' }, locale: 'de-DE', ip: '203.0.113.7', userAgent: 'bench/1.0 (Linux x86_64)' },
   });
 }
 
-/** A body builder whose output differs only in messageIds: fresh ids cost one string join. */
+/**
+ * A body builder: fresh messageIds for every request (one string join), and
+ * user/device ids drawn so that each device belongs to one user.
+ */
 function bodyFactory(kind: 'batch' | 'single', prefix: string): () => string {
   const n = kind === 'batch' ? 100 : 1;
-  const parts = (kind === 'batch' ? `{"batch":[${Array.from({ length: n }, (_, i) => eventTemplate(i)).join(',')}]}` : eventTemplate(7)).split('@@ID@@');
+  const parts = eventTemplate().split(/@@(?:U|A|ID)@@/);
   let seq = 0;
   return () => {
-    const r = seq++;
-    let out = parts[0] as string;
-    for (let i = 1; i < parts.length; i++) out += `${prefix}-${r}-${i}${parts[i] as string}`;
-    return out;
+    let out = kind === 'batch' ? '{"batch":[' : '';
+    for (let i = 0; i < n; i++) {
+      const g = seq++;
+      if (i > 0) out += ',';
+      out += `${parts[0]}u-${g % 50_000}${parts[1]}a-${g % 150_000}${parts[2]}${prefix}-${g}${parts[3]}`;
+    }
+    return kind === 'batch' ? `${out}]}` : out;
   };
 }
 
@@ -115,45 +123,55 @@ async function landed(server: ChildServer, prefix: string): Promise<{ count: num
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cdp-bench-ingest-'));
-  const bare = await startChildServer({}, fileURLToPath(new URL('./bare-server.ts', import.meta.url)));
-  const api = await startChildServer({
-    CDP_DATA_DIR: dataDir,
+  const loadBefore = loadavg();
+  const dirs = [mkdtempSync(join(tmpdir(), 'cdp-bench-off-')), mkdtempSync(join(tmpdir(), 'cdp-bench-on-'))];
+  const env = (dir: string, identity: boolean) => ({
+    CDP_DATA_DIR: dir,
     CDP_WRITE_KEY: WRITE_KEY,
     CDP_ADMIN_KEY: ADMIN_KEY,
     CDP_RATE_LIMIT_MAX: '0',
+    CDP_IDENTITY_RESOLUTION: String(identity),
     LOG_LEVEL: 'warn',
   });
+  const bare = await startChildServer({}, fileURLToPath(new URL('./bare-server.ts', import.meta.url)));
+  const apis = [
+    { label: 'ingestion API, ID mapping off', server: await startChildServer(env(dirs[0] as string, false)) },
+    { label: 'ingestion API, ID mapping on', server: await startChildServer(env(dirs[1] as string, true)) },
+  ];
   const rows: string[] = [];
   try {
     for (const kind of ['batch', 'single'] as const) {
+      const unit = kind === 'batch' ? 'events/s' : 'req/s';
+      const rate = (r: RunResult) => (kind === 'batch' ? r.eventsPerSec : r.reqPerSec);
       // Warm-up so JIT and the engine's first parts do not count.
       await autocannon({ url: bare.url, connections: 10, duration: 2, requests: [{ method: 'POST', path: '/v1/batch', body: bodyFactory(kind, 'warm')() }] });
       const ceiling = await load(bare.url, kind, `bare-${kind}`);
-      const prefix = `api-${kind}`;
-      const ours = await load(api.url, kind, prefix);
-      const stored = await landed(api, prefix);
-      const acked = ours.ok * (kind === 'batch' ? 100 : 1);
-      const unit = kind === 'batch' ? 'events/s' : 'req/s';
-      const oursRate = kind === 'batch' ? ours.eventsPerSec : ours.reqPerSec;
-      const bareRate = kind === 'batch' ? ceiling.eventsPerSec : ceiling.reqPerSec;
-      rows.push(
-        `| ${kind === 'batch' ? '100-event batches' : 'single events'} | bare Fastify (JSON.parse only) | ${fmt(bareRate)} ${unit} | ${fmt(ceiling.p50)} / ${fmt(ceiling.p99)} ms | – | – |`,
-        `| | ingestion API (embedded ClickHouse) | ${fmt(oursRate)} ${unit} | ${fmt(ours.p50)} / ${fmt(ours.p99)} ms | ${fmt(stored.count)} stored for ${fmt(acked)} acknowledged in time (the rest were in flight at the deadline); ${ours.failed} failed; drained ${fmt(stored.drainSeconds, 1)} s after the run | **${fmt((oursRate / bareRate) * 100, 1)}%** |`,
-      );
-      // autocannon stops counting at the deadline while up to one request per connection is still in flight.
-      const inFlight = CONNECTIONS * (kind === 'batch' ? 100 : 1);
-      if (stored.count < acked || stored.count > acked + inFlight) {
-        throw new Error(`${kind}: ${acked} acknowledged (+ up to ${inFlight} in flight) but ${stored.count} in ClickHouse`);
+      rows.push(`| ${kind === 'batch' ? '100-event batches' : 'single events'} | bare Fastify (JSON.parse only) | ${fmt(rate(ceiling))} ${unit} | ${fmt(ceiling.p50)} / ${fmt(ceiling.p99)} ms | – | – |`);
+      let off: number | undefined;
+      for (const api of apis) {
+        const prefix = `${kind}-${api.label.endsWith('on') ? 'on' : 'off'}`;
+        const ours = await load(api.server.url, kind, prefix);
+        const stored = await landed(api.server, prefix);
+        const acked = ours.ok * (kind === 'batch' ? 100 : 1);
+        // autocannon stops counting at the deadline while up to one request per connection is still in flight.
+        const inFlight = CONNECTIONS * (kind === 'batch' ? 100 : 1);
+        if (stored.count < acked || stored.count > acked + inFlight) {
+          throw new Error(`${kind}: ${acked} acknowledged (+ up to ${inFlight} in flight) but ${stored.count} in ClickHouse`);
+        }
+        const vsOff = off === undefined ? '' : `; ${fmt((rate(ours) / off) * 100, 1)}% of ID mapping off`;
+        off ??= rate(ours);
+        rows.push(
+          `| | ${api.label} | ${fmt(rate(ours))} ${unit} | ${fmt(ours.p50)} / ${fmt(ours.p99)} ms | ${fmt(stored.count)} stored for ${fmt(acked)} acknowledged in time; ${ours.failed} failed; drained ${fmt(stored.drainSeconds, 1)} s after the run | **${fmt((rate(ours) / rate(ceiling)) * 100, 1)}%**${vsOff} |`,
+        );
       }
     }
   } finally {
-    await api.kill('SIGTERM');
+    for (const api of apis) await api.server.kill('SIGTERM');
     await bare.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   const header = [
-    `${SECONDS} s per run, ${CONNECTIONS} connections, autocannon in the benchmark process, each server in its own process; ${new Date().toISOString().slice(0, 10)}, ${process.version}.`,
+    `${SECONDS} s per run, ${CONNECTIONS} connections, autocannon in the benchmark process, each server in its own process; ${new Date().toISOString().slice(0, 10)}, ${process.version}, load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
     '| load | server | throughput | p50 / p99 latency | stored | vs. bare |',
     '|---|---|---|---|---|---|',

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { adminRoutes } from './admin/routes.js';
+import { ADMIN_KEY_ID, adminRoutes } from './admin/routes.js';
+import { adminAuditActions } from './audit/admin-actions.js';
+import { auditRequests } from './audit/hook.js';
+import { AuditLog } from './audit/log.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './config/options.js';
 import { createLogger } from './http/logger.js';
 import { Metrics } from './http/metrics.js';
@@ -11,6 +15,13 @@ import { profileRoutes } from './profiles/routes.js';
 import { IdentityService } from './identity/service.js';
 import { IdentityJobs } from './identity/unmerge.js';
 import { Flusher } from './pipeline/flusher.js';
+import { registerPrivacyAdmin } from './privacy/admin-routes.js';
+import { flushPrivacy } from './privacy/pipeline.js';
+import { PrivacyPolicies } from './privacy/policy.js';
+import { privacyRoutes } from './privacy/routes.js';
+import { saltedHash, WorkspaceSalts } from './privacy/salts.js';
+import { PrivacyService } from './privacy/service.js';
+import { SuppressionList } from './privacy/suppression.js';
 import { Spool } from './spool/spool.js';
 import { openStore } from './storage/open.js';
 import type { ClickHouseTransport } from './storage/transport.js';
@@ -47,8 +58,24 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     const registry = await TenantRegistry.load(store);
     await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
     spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });
-    const identity = new IdentityService({ transport: store, registry, logger: logger.child({ component: 'identity' }) });
-    const flusher = new Flusher({ spool, transport: store, identity, logger: logger.child({ component: 'flusher' }), ...options.flush });
+    const salts = await WorkspaceSalts.load(store);
+    const suppression = await SuppressionList.load(store, salts);
+    const policies = new PrivacyPolicies({ registry, salts, logger: logger.child({ component: 'privacy' }) });
+    const identity = new IdentityService({
+      transport: store,
+      registry,
+      logger: logger.child({ component: 'identity' }),
+      enabled: options.identityResolution,
+      suppression,
+    });
+    const flusher = new Flusher({
+      spool,
+      transport: store,
+      identity,
+      logger: logger.child({ component: 'flusher' }),
+      privacy: flushPrivacy({ policies, suppression, identity }),
+      ...options.flush,
+    });
     const jobs = new IdentityJobs({
       transport: store,
       registry,
@@ -58,12 +85,36 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     });
     // Plans interrupted by a crash are finished before any new batch is resolved.
     await jobs.resume();
+    const audit = new AuditLog({ transport: store, logger: logger.child({ component: 'audit' }) });
+    const privacy = new PrivacyService({
+      transport: store,
+      identity,
+      suppression,
+      salts,
+      audit,
+      logger: logger.child({ component: 'privacy' }),
+      exclusive: (fn) => flusher.exclusive(fn),
+    });
+    // Data-subject requests accepted before a crash are queued; they run once the flusher starts.
+    await privacy.resume();
     flusher.start();
+    void flusher.dedup.load(logger.child({ component: 'dedup' }));
     const metrics = new Metrics();
     const fastify = createFastify({ logger, trustProxy: options.trustProxy, bodyLimit: 1024 * 1024 });
     const liveSpool = spool;
-    await fastify.register(async (scope) => ingestRoutes(scope, { registry, spool: liveSpool, options, metrics }));
-    await fastify.register(async (scope) => adminRoutes(scope, { options, registry, transport: store, jobs }));
+    await fastify.register(async (scope) => ingestRoutes(scope, { registry, spool: liveSpool, options, metrics, privacy: policies }));
+    await fastify.register(async (scope) => {
+      auditRequests(scope, {
+        audit,
+        // The admin scope's auth hook answers these before any route runs: not an admin action.
+        who: (_req, code) => (code === 'invalid_admin_key' || code === 'admin_disabled' ? undefined : ADMIN_KEY_ID),
+        actions: adminAuditActions({ hashValue: async (ws, text) => saltedHash(await salts.ensure(ws), text) }),
+      });
+      await adminRoutes(scope, { options, registry, transport: store, jobs });
+      registerPrivacyAdmin(scope, { registry, transport: store, salts, policies });
+      registerAuditRoutes(scope, { audit });
+    });
+    await fastify.register(async (scope) => privacyRoutes(scope, { registry, transport: store, identity, privacy, audit }));
     await fastify.register(async (scope) => profileRoutes(scope, { registry, transport: store, identity }));
     registerHealth(fastify, { store, spool: liveSpool, flusher, metrics, maxBacklogBytes: options.spool.maxBacklogBytes });
 
@@ -88,6 +139,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
           clearInterval(refresh);
           await fastify.close();
           await liveSpool.closeWriter();
+          await privacy.close();
           await flusher.stop(options.shutdownTimeoutMs);
           await liveSpool.close();
           await store.close();
@@ -133,6 +185,7 @@ function registerHealth(
         cdp_events_inserted_total: s.insertedEvents,
         cdp_events_duplicates_total: s.duplicates,
         cdp_dead_letters_inserted_total: s.deadLetters,
+        cdp_events_suppressed_total: s.suppressed,
       },
       gauges: {
         cdp_spool_backlog_bytes: deps.spool.backlogBytes,

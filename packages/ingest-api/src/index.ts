@@ -7,3 +7,4 @@ export { MIGRATIONS, migrate, type Migration } from './storage/migrations.js';
 export { ChdbTransport, type ChdbTransportOptions } from './storage/chdb-transport.js';
 export { HttpTransport, type HttpTransportOptions } from './storage/http-transport.js';
 export { ClickHouseError, type ClickHouseTransport, type QueryParams, type QueryOptions, type InsertOptions } from './storage/transport.js';
+export type { PrivacySettings, PrivacySettingsInput } from './privacy/settings.js';

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   admin_disabled: { status: 403, message: 'Admin endpoints are disabled: set CDP_ADMIN_KEY to enable them.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this path.' },
+  not_ready: { status: 409, message: 'The request is not done yet; poll its status.' },
   event_too_large: { status: 413, message: 'The event is larger than the per-event limit.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   batch_too_large: { status: 413, message: 'The batch has more events than the limit.' },
@@ -60,6 +61,8 @@ export interface IngestResponse {
   accepted: number;
   /** Events rejected as invalid; each was written to the dead-letter table. */
   rejected: RejectedEvent[];
+  /** Valid events not stored because a consent category they require was not granted (present when > 0). */
+  dropped?: number;
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

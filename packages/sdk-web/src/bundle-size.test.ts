@@ -9,8 +9,12 @@ import { readFileSync } from 'node:fs';
 /**
  * Size budget of what a page ships for `init + track + identify + page + consent`.
  * Raise it only in the commit that grows the bundle, saying why.
+ * +64 B (from 6 KB): exactly-once adoption of a closed tab's queue with Web Locks, kept compatible with
+ * the back/forward cache, plus the hardened lease fallback, cost ~200 B; ~100 B were saved elsewhere in
+ * the same change (shared type guards, a smaller UUID, declared error fields, shorter error messages),
+ * and nothing else could go without losing a feature.
  */
-const BUDGET_GZIP_BYTES = 6 * 1024;
+const BUDGET_GZIP_BYTES = 6 * 1024 + 64;
 /** Identifiers of zod: the browser bundle must not pull the schema library in. */
 const FORBIDDEN = ['zod', 'ZodError', '_zod', 'safeParse', '$ZodType'];
 const root = fileURLToPath(new globalThis.URL('..', import.meta.url).href);

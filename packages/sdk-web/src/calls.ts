@@ -3,7 +3,8 @@
  * from the core so that a bundler drops the calls a page never makes.
  */
 import { pageProperties } from './context.js';
-import { isId, isProps, type Core } from './core.js';
+import { isProps, type Core } from './core.js';
+import { isId } from './guards.js';
 import type { EventOptions, Properties } from './types.js';
 
 export function track(c: Core, event: string, properties?: Properties, options?: EventOptions): void {

@@ -11,6 +11,7 @@ import { createLocal } from './local.js';
 import { createStore } from './store.js';
 import type { ConsentState, EventOptions, Plugin, Properties, SdkEvent } from './types.js';
 import { uuid } from './uuid.js';
+import { isObject } from './guards.js';
 
 export type Fields = Pick<SdkEvent, 'type'> &
   Partial<Pick<SdkEvent, 'event' | 'name' | 'properties' | 'traits' | 'groupId' | 'previousId' | 'userId'>>;
@@ -35,9 +36,7 @@ export interface Core {
 }
 
 /** A properties/traits argument: an object, or absent. */
-export const isProps = (v: unknown): v is Properties | undefined =>
-  v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
-export const isId = (v: unknown): v is string => typeof v === 'string' && v !== '';
+export const isProps = (v: unknown): v is Properties | undefined => v === undefined || isObject(v);
 
 /** Runs `fn`, turning an exception into an `internal_error` event: nothing reaches the host page. */
 export const safely =
@@ -66,8 +65,17 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
   /** Events waiting for an opt-in decision: memory only, never persisted. */
   let pending: Array<[SdkEvent, string]> = [];
 
-  // Adopted events are already late: send them now rather than after flushInterval.
-  const queue = createQueue({ maxSize: options.maxQueueSize, local, report, onAdopt: () => void delivery.flush() });
+  const queue = createQueue({
+    maxSize: options.maxQueueSize,
+    local,
+    report,
+    // Adopted events are already late: send them now rather than after flushInterval.
+    onAdopt: () => void delivery.flush(),
+    // Queues of other tabs are adopted only while storing is allowed (an opt-out wipes them anyway).
+    allowed: () => store.persist,
+    // Absent on plain-http pages (not a secure context) and in older browsers: the lease protocol then.
+    locks: navigator.locks,
+  });
   const delivery = createDelivery({ options, queue, report });
 
   const guard = <A extends unknown[], R>(fn: (...args: A) => R) => safely(report, fn);
@@ -80,7 +88,7 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
       try {
         if (plugin.beforeSend) out = plugin.beforeSend(out);
       } catch (cause) {
-        report('plugin_failed', `Plugin ${plugin.name} failed; the event is dropped`, { cause, details: { messageIds: [event.messageId] } });
+        report('plugin_failed', `Plugin ${plugin.name} threw; event dropped`, { cause, details: { messageIds: [event.messageId] } });
         return;
       }
       if (!out) return;
@@ -134,8 +142,7 @@ export function createCore(options: ResolvedOptions, report: Report): Core {
   };
 
   store.persist = consent.canPersist();
-  // Queues of other tabs are adopted only while storing is allowed (an opt-out wipes them anyway).
-  const heartbeat = guard(() => store.persist && queue.heartbeat());
+  const heartbeat = guard(() => queue.heartbeat());
   const timer = setInterval(heartbeat, LEASE_MS / 3);
   const listeners: Array<[EventTarget, string, (e: Event) => void]> = [
     [document, 'visibilitychange', guard(() => document.visibilityState === 'hidden' && delivery.unload(false))],

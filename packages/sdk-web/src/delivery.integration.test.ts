@@ -3,6 +3,7 @@ import { validateEvent } from '@cdp/protocol';
 import { clearBrowserState, DEAD_HOST, persistedEvents, startCore } from './testing/core.js';
 import { startSink, type Responder } from './testing/sink.js';
 import { LEASE_PREFIX } from './queue.js';
+import { createLockRegistry } from './testing/locks.js';
 
 let cleanup: Array<() => unknown> = [];
 const sinkWith = async (respond?: Responder) => {
@@ -22,6 +23,7 @@ afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];
   Reflect.deleteProperty(navigator, 'sendBeacon');
+  Reflect.deleteProperty(navigator, 'locks');
 });
 
 describe('delivery', () => {
@@ -53,7 +55,8 @@ describe('delivery', () => {
     });
     expect(typeof track['context']?.['sessionId']).toBe('number');
     expect(sink.events()[4]).toMatchObject({ type: 'alias', previousId: 'u1', userId: 'u2' });
-    expect(persistedEvents()).toEqual([]);
+    // The sink has the request before the SDK has the response: removal from the queue comes after.
+    await vi.waitFor(() => expect(persistedEvents()).toEqual([]));
     expect(errors).toEqual([]);
   });
 
@@ -165,8 +168,34 @@ describe('delivery', () => {
     expect(names(persistedEvents() as unknown as Array<Record<string, unknown>>)).toEqual(['while offline 1', 'while offline 2']);
     const sink = await sinkWith();
     tab({ host: sink.url, flushInterval: 0 });
-    await vi.waitFor(() => expect(names(sink.events())).toEqual(['while offline 1', 'while offline 2']));
-    expect(persistedEvents()).toEqual([]);
+    // Without Web Locks (jsdom has none) the next page confirms its claim first (CLAIM_WAIT_MS, jittered).
+    await vi.waitFor(() => expect(names(sink.events())).toEqual(['while offline 1', 'while offline 2']), { timeout: 5000 });
+    await vi.waitFor(() => expect(persistedEvents()).toEqual([]));
+  });
+
+  it('with Web Locks: what a closed tab left is sent once, by one of the tabs that raced for it', async () => {
+    const registry = createLockRegistry();
+    const withLocks = (options: Parameters<typeof startCore>[0]) => {
+      const locks = registry.tab();
+      Object.defineProperty(navigator, 'locks', { configurable: true, value: locks });
+      cleanup.push(() => locks.close());
+      return { ...tab(options), locks };
+    };
+    const closing = withLocks({ host: DEAD_HOST, flushInterval: 0, retryBaseDelay: 60_000, retryMaxDelay: 60_000 });
+    closing.core.track('left 1');
+    closing.core.track('left 2');
+    await vi.waitFor(() => expect(closing.codes()).toContain('delivery_failed'));
+    expect(closing.locks.held()).toHaveLength(1);
+    window.dispatchEvent(new Event('pagehide')); // the tab closes (the only one listening so far)
+    closing.core.destroy();
+    await vi.waitFor(() => expect(closing.locks.held()).toEqual([])); // given up at once, not when the tab is gone
+    const sink = await sinkWith();
+    const others = [withLocks({ host: sink.url, flushInterval: 0 }), withLocks({ host: sink.url, flushInterval: 0 })];
+    await vi.waitFor(() => expect(names(sink.events())).toEqual(['left 1', 'left 2']));
+    await vi.waitFor(() => expect(persistedEvents()).toEqual([]));
+    for (const other of others) other.core.track('ping'); // later sends carry only new events
+    await vi.waitFor(() => expect(names(sink.events())).toEqual(['left 1', 'left 2', 'ping', 'ping']));
+    expect(others.flatMap((o) => o.codes())).toEqual([]);
   });
 
   it('retries at once when the browser comes back online', async () => {

@@ -62,7 +62,7 @@ export function createDelivery({ options, queue, report }: { options: ResolvedOp
           keepalive: byteLength(body) < BEACON.maxBytes,
         }),
         // A hung request must not stall the queue; the batch is retried (same messageIds, deduplicated).
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), TIMEOUT_MS)),
+        new Promise<never>((_, reject) => setTimeout(reject, TIMEOUT_MS, new Error('timeout'))),
       ]);
       status = res.status;
       retryAfter = Number(res.headers.get('retry-after')) * 1000 || 0;
@@ -74,7 +74,7 @@ export function createDelivery({ options, queue, report }: { options: ResolvedOp
     }
     if (retryable(status)) {
       attempt++;
-      report('delivery_failed', `Could not deliver ${batch.length} events (${status ? `HTTP ${status}` : 'network error'}); will retry`, {
+      report('delivery_failed', `Delivery failed (${status ? `HTTP ${status}` : 'network error'}); will retry`, {
         cause,
         details: { status, attempt, messageIds },
       });
@@ -85,7 +85,7 @@ export function createDelivery({ options, queue, report }: { options: ResolvedOp
     queue.remove(ids);
     const rejected = status >= 300 ? messageIds : (response.rejected ?? []).map((r) => batch[r.index]?.messageId ?? '');
     if (rejected.length > 0) {
-      report('event_rejected', `The API refused ${rejected.length} events (HTTP ${status}); they are dropped`, {
+      report('event_rejected', `API refused ${rejected.length} events (HTTP ${status}); dropped`, {
         details: { status, messageIds: rejected },
       });
     }

@@ -37,8 +37,8 @@ export interface SdkErrorDetails {
 
 export class SdkError extends Error {
   override readonly name = 'SdkError';
-  readonly code: SdkErrorCode;
-  readonly details: SdkErrorDetails;
+  declare readonly code: SdkErrorCode;
+  declare readonly details: SdkErrorDetails;
 
   constructor(code: SdkErrorCode, message: string, options: { cause?: unknown; details?: SdkErrorDetails } = {}) {
     super(message, { cause: options.cause });

@@ -1,6 +1,7 @@
 import type { SetOptions, Store } from './store.js';
 import type { Properties } from './types.js';
 import { uuid } from './uuid.js';
+import { isObject } from './guards.js';
 
 const ANONYMOUS_ID = 'cdp_aid';
 const USER_ID = 'cdp_uid';
@@ -33,7 +34,7 @@ export function createIdentity(store: Store, sessionTimeout: number): Identity {
   const parseTraits = (): Properties => {
     try {
       const value: unknown = JSON.parse(store.get(TRAITS) ?? '{}');
-      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Properties) : {};
+      return isObject(value) ? value : {};
     } catch {
       return {};
     }

@@ -28,7 +28,7 @@ const call = (fn: (c: Core) => void): void => {
  */
 export function init(options: Options): boolean {
   if (core) {
-    report('already_initialized', 'init was called twice; the second call is ignored');
+    report('already_initialized', 'init called twice; ignored');
     return false;
   }
   const resolved = resolveOptions(options);

@@ -23,7 +23,7 @@ export function createLocal(report: Report): Local {
     get: (key) => use((s) => s.getItem(key) ?? undefined, undefined),
     set(key, value) {
       const ok = use((s) => (s.setItem(key, value), true), false);
-      if (!ok && !warned) report('storage_failed', 'localStorage refused a write; keeping data in memory');
+      if (!ok && !warned) report('storage_failed', 'localStorage refused a write; using memory');
       warned ||= !ok;
       return ok;
     },

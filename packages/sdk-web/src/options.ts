@@ -1,4 +1,5 @@
 import { SdkError } from './errors.js';
+import { isId, isObject } from './guards.js';
 import type { Plugin } from './types.js';
 
 /** `opt-out`: send unless the visitor denies. `opt-in`: hold events in memory until the visitor decides. */
@@ -70,21 +71,19 @@ export interface ResolvedOptions
 }
 
 type Check = (value: unknown) => boolean;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString: Check = (v) => typeof v === 'string' && v !== '';
-const isStrings: Check = (v) => Array.isArray(v) && v.every(isString);
+const isStrings: Check = (v) => Array.isArray(v) && v.every(isId);
 
 /** Kinds of option value: how to check one, and what to say when it is wrong. */
 const KINDS = {
-  string: [isString, 'a non-empty string'],
-  url: [(v) => isString(v) && /^https?:\/\/[^/]/.test(v as string), 'an http(s) URL'],
+  string: [isId, 'a non-empty string'],
+  url: [(v) => isId(v) && /^https?:\/\/[^/]/.test(v as string), 'an http(s) URL'],
   count: [(v) => Number.isInteger(v) && (v as number) >= 1, 'an integer >= 1'],
   ms: [(v) => typeof v === 'number' && v >= 0 && v < 2 ** 31, 'milliseconds >= 0'],
   boolean: [(v) => typeof v === 'boolean', 'a boolean'],
   strings: [isStrings, 'an array of non-empty strings'],
   model: [(v) => v === 'opt-out' || v === 'opt-in', "'opt-out' or 'opt-in'"],
   plugins: [
-    (v) => Array.isArray(v) && v.every((p) => isObject(p) && isString(p['name']) && ['undefined', 'function'].includes(typeof p['beforeSend'])),
+    (v) => Array.isArray(v) && v.every((p) => isObject(p) && isId(p['name']) && ['undefined', 'function'].includes(typeof p['beforeSend'])),
     'an array of { name, beforeSend? }',
   ],
 } satisfies Record<string, [Check, string]>;

@@ -43,6 +43,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Options {
     rateLimit: { max: num('CDP_RATE_LIMIT_MAX'), windowMs: num('CDP_RATE_LIMIT_WINDOW_MS') },
     corsOrigins: list('CDP_CORS_ORIGINS'),
     captureIp: bool('CDP_CAPTURE_IP'),
+    identityResolution: bool('CDP_IDENTITY_RESOLUTION'),
     trustProxy: bool('CDP_TRUST_PROXY'),
     spool: { maxBacklogBytes: num('CDP_SPOOL_MAX_BYTES') },
     flush: { batchWaitMs: num('CDP_FLUSH_INTERVAL_MS'), batchBytes: num('CDP_FLUSH_BATCH_BYTES') },

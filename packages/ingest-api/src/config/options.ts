@@ -20,6 +20,8 @@ export const DEFAULT_OPTIONS = {
   rateLimit: { max: 5_000, windowMs: 1_000 },
   corsOrigins: ['*'] as string[],
   captureIp: false,
+  /** Resolve every event to a profile at ingestion (off: profile_id stays empty; for benchmarks and pure event capture). */
+  identityResolution: true,
   trustProxy: false,
   spool: {
     maxSegmentBytes: 64 * 1024 * 1024,
@@ -62,6 +64,7 @@ const optionsSchema = z
     rateLimit: z.object({ max: z.number().int().min(0), windowMs: positiveInt }),
     corsOrigins: z.array(z.string().min(1)),
     captureIp: z.boolean(),
+    identityResolution: z.boolean(),
     trustProxy: z.boolean(),
     spool: z.object({ maxSegmentBytes: positiveInt, maxBacklogBytes: positiveInt }),
     flush: z.object({

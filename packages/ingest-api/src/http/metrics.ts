@@ -9,6 +9,7 @@ export class Metrics {
   eventsRejected = 0;
   requestsRejected = 0;
   rateLimited = 0;
+  eventsConsentDropped = 0;
 
   render(extra: { counters: Record<string, number>; gauges: Record<string, number> }): string {
     const lines: string[] = [];
@@ -23,6 +24,7 @@ export class Metrics {
     counter('cdp_ingest_events_rejected_total', 'Events rejected and written to dead_letters.', this.eventsRejected);
     counter('cdp_ingest_requests_rejected_total', 'Requests answered with a 4xx.', this.requestsRejected);
     counter('cdp_ingest_rate_limited_total', 'Requests answered with 429.', this.rateLimited);
+    counter('cdp_ingest_events_consent_dropped_total', 'Valid events not stored: a consent they require was not granted.', this.eventsConsentDropped);
     for (const [name, value] of Object.entries(extra.counters)) counter(name, name.replace(/_/g, ' '), value);
     for (const [name, value] of Object.entries(extra.gauges)) gauge(name, value);
     return `${lines.join('\n')}\n`;

@@ -9,6 +9,7 @@ import {
   type ResolveInput,
 } from '@cdp/identity-resolution';
 import type { Logger } from 'pino';
+import type { SuppressionList } from '../privacy/suppression.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
 import { loadComponents } from './loader.js';
@@ -30,6 +31,8 @@ export interface ResolvedBatch {
   /** Profile id per input record ('' when the event has no valid identifier). */
   profileIds: string[];
   rows: IdentityRows;
+  /** Indexes of records carrying an erased (suppressed) identifier: not resolved, not to be stored. */
+  suppressed: ReadonlySet<number>;
 }
 
 /** Key of the workspace settings holding identity options. */
@@ -55,11 +58,16 @@ export class IdentityService {
   readonly #registry: TenantRegistry;
   readonly #logger: Logger;
   readonly #workspaces = new Map<string, WorkspaceIdentity>();
+  readonly #suppression: SuppressionList | undefined;
 
-  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger }) {
+  readonly #enabled: boolean;
+
+  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger; enabled?: boolean; suppression?: SuppressionList }) {
+    this.#enabled = options.enabled ?? true;
     this.#transport = options.transport;
     this.#registry = options.registry;
     this.#logger = options.logger;
+    this.#suppression = options.suppression;
   }
 
   /** The workspace's resolved identity configuration (rebuilt when its settings change). */
@@ -80,19 +88,39 @@ export class IdentityService {
   }
 
   /**
+   * After an erasure: forgets the profiles (the person's, every merged id, and others whose rows the erasure
+   * changed: reloaded from ClickHouse when next seen) and any memory of the person's identifiers.
+   */
+  forgetPerson(workspaceId: string, person: { profileIds: readonly string[]; identifiers: readonly Identifier[] }): void {
+    const state = this.#workspaces.get(workspaceId);
+    if (state === undefined) return;
+    state.store.evict(person.profileIds);
+    for (const id of person.identifiers) state.absent.delete(`${id.type}:${id.value}`);
+  }
+
+  /**
    * Resolves a batch. All reads happen first; the in-memory state changes only
    * after they succeeded, so a failed attempt can be retried as if new.
    */
   async resolveBatch(records: readonly IdentityRecordInput[]): Promise<ResolvedBatch> {
+    if (!this.#enabled) return { profileIds: records.map(() => ''), rows: emptyIdentityRows(), suppressed: this.#suppressedOnly(records) };
     const inputs: ResolveInput[] = [];
+    const suppressed = new Set<number>();
     const byWorkspace = new Map<string, Identifier[]>();
-    for (const r of records) {
+    for (const [index, r] of records.entries()) {
       const ws = this.workspace(r.workspaceId);
       const input = toResolveInput(
         { ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp },
         ws.config,
       );
       inputs.push(input);
+      // An erased person's identifiers never reach the graph again (checked on normalized values).
+      if (this.#suppression?.active(r.workspaceId) === true) {
+        if (this.#suppression.suppressesInput(r.workspaceId, input, ws.config, (id) => ws.store.owner(id) !== undefined)) {
+          suppressed.add(index);
+          continue;
+        }
+      }
       let wanted = byWorkspace.get(r.workspaceId);
       if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
       for (const id of input.identifiers) if (ws.store.owner(id) === undefined) wanted.push(id);
@@ -119,15 +147,31 @@ export class IdentityService {
         if (!found.has(key)) ws.absent.add(key);
       }
     }
-    return this.#resolve(records, inputs);
+    return this.#resolve(records, inputs, suppressed);
   }
 
-  #resolve(records: readonly IdentityRecordInput[], inputs: readonly ResolveInput[]): ResolvedBatch {
+  /** With resolution off, erased identifiers are still kept out: the same check, nothing else. */
+  #suppressedOnly(records: readonly IdentityRecordInput[]): Set<number> {
+    const suppressed = new Set<number>();
+    for (const [index, r] of records.entries()) {
+      if (this.#suppression?.active(r.workspaceId) !== true) continue;
+      const { config } = this.workspace(r.workspaceId);
+      const input = toResolveInput({ ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp }, config);
+      if (this.#suppression.suppressesInput(r.workspaceId, input, config, () => false)) suppressed.add(index);
+    }
+    return suppressed;
+  }
+
+  #resolve(records: readonly IdentityRecordInput[], inputs: readonly ResolveInput[], suppressed: ReadonlySet<number>): ResolvedBatch {
     const rows = emptyIdentityRows();
     const profileIds: string[] = [];
     const touched = new Map<string, Set<string>>();
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as IdentityRecordInput;
+      if (suppressed.has(i)) {
+        profileIds.push('');
+        continue;
+      }
       const ws = this.workspace(r.workspaceId);
       const result = ws.resolver.resolve(inputs[i] as ResolveInput);
       profileIds.push(result.profileId ?? '');
@@ -159,11 +203,12 @@ export class IdentityService {
         for (const id of ws.store.mergedIds(canonical)) rows.aliases.push(aliasRow(w, id, canonical));
       }
     }
-    return { profileIds, rows };
+    return { profileIds, rows, suppressed };
   }
 }
 
-function dedupe(ids: Identifier[]): Identifier[] {
+/** Identifiers without repeats, in first-seen order. */
+export function dedupe(ids: Identifier[]): Identifier[] {
   const seen = new Set<string>();
   return ids.filter((id) => {
     const key = `${id.type}:${id.value}`;

@@ -67,7 +67,7 @@ describe('real clients, unchanged', () => {
   });
 
   it('stores every event sent by @rudderstack/rudder-sdk-node (gzip, form-urlencoded)', async () => {
-    const client = new RudderAnalytics(api.writeKey, { dataPlaneUrl: api.url, flushAt: 3, flushInterval: 100, logLevel: 'error' });
+    const client = new RudderAnalytics(api.writeKey, { dataPlaneUrl: api.url, flushAt: 10, flushInterval: 60_000, logLevel: 'error' });
     const runId = `rud-${Date.now()}`;
     client.identify({ userId: `${runId}-u`, traits: { phone: '+4915112345678' } });
     client.track({ userId: `${runId}-u`, event: 'Card Applied', properties: { tier: 'black' } });
@@ -75,6 +75,7 @@ describe('real clients, unchanged', () => {
     client.screen({ userId: `${runId}-u`, name: 'Cards' });
     client.group({ userId: `${runId}-u`, groupId: `${runId}-g` });
     client.alias({ userId: `${runId}-u`, previousId: `${runId}-a` });
+    // rudder-sdk-node's flush() sends at most flushAt events per call: flushAt covers all six.
     await client.flush();
     const rows = await rowsWhere('user_id LIKE {p:String} OR anonymous_id LIKE {p:String}', { p: `${runId}%` });
     expect(rows.map((r) => r.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'screen', 'track']);
@@ -179,6 +180,20 @@ describe('rejections: documented 4xx, and the server keeps serving', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'invalid_event', path: 'batch[1].properties' });
     expect(JSON.parse(dead[0]?.payload ?? '')).toMatchObject({ messageId: id, properties: 'nope' });
+  });
+});
+
+describe('analytics.js settings', () => {
+  it('answers the settings document that points analytics.js at this server', async () => {
+    const res = await fetch(`${api.url}/v1/projects/${api.writeKey}/settings`, { headers: { origin: 'https://shop.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    const body = (await res.json()) as { integrations: Record<string, { apiKey: string; apiHost: string; protocol: string }> };
+    expect(body.integrations['Segment.io']).toMatchObject({ apiKey: api.writeKey, apiHost: `${new URL(api.url).host}/v1`, protocol: 'http' });
+    const unknown = await fetch(`${api.url}/v1/projects/wk_nope/settings`);
+    expect(unknown.status).toBe(401);
+    const secret = await fetch(`${api.url}/v1/projects/${api.secretKey}/settings`);
+    expect(secret.status).toBe(401);
   });
 });
 

@@ -11,6 +11,7 @@ import {
 import { ApiError } from '../http/api-error.js';
 import { RECORD_DEAD_LETTER, RECORD_EVENT, encodeRecord } from '../pipeline/records.js';
 import { identityProjection } from '../identity/projection.js';
+import type { RequestPolicy } from '../privacy/policy.js';
 import { buildEventRow, derivedMessageId, eventContext, eventTime, utf8Exceeds, type RequestFacts } from './event-row.js';
 
 /**
@@ -38,6 +39,8 @@ export interface ProcessedRequest {
   lines: string;
   accepted: number;
   rejected: RejectedEvent[];
+  /** Valid events not stored because the consent they require was not granted. */
+  dropped: number;
   /** Set when the request as a whole fails; respond with it after the dead letters are durable. */
   error?: ApiError;
 }
@@ -46,10 +49,13 @@ interface Sink {
   lines: string[];
   rejected: RejectedEvent[];
   accepted: number;
+  dropped: number;
+  /** The workspace's privacy policy for this write key (consent, PII); undefined when it has none. */
+  policy: RequestPolicy | undefined;
 }
 
 /** Validates a `/v1/batch`-style body and turns it into spool lines. */
-export function processBatch(body: unknown, facts: RequestBasics, limits: Limits): ProcessedRequest {
+export function processBatch(body: unknown, facts: RequestBasics, limits: Limits, policy?: RequestPolicy): ProcessedRequest {
   if (!isPlainObject(body)) throw new ApiError('invalid_body', { message: 'Expected a JSON object with a "batch" array.' });
   const envelope = batchEnvelopeSchema.safeParse(body);
   if (!envelope.success) {
@@ -70,11 +76,11 @@ export function processBatch(body: unknown, facts: RequestBasics, limits: Limits
     ...(integrations === undefined ? {} : { integrations }),
     ...(Number.isNaN(batchSentAt) ? {} : { sentAt: batchSentAt }),
   });
-  const sink: Sink = { lines: [], rejected: [], accepted: 0 };
+  const sink: Sink = { lines: [], rejected: [], accepted: 0, dropped: 0, policy };
   for (let i = 0; i < batch.length; i++) processOne(batch[i], i, `batch[${i}]`, undefined, full, limits, sink);
-  const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: sink.rejected };
+  const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: sink.rejected, dropped: sink.dropped };
   const first = sink.rejected[0];
-  if (sink.accepted === 0 && first !== undefined) {
+  if (sink.accepted === 0 && sink.dropped === 0 && first !== undefined) {
     // Nothing usable: a 4xx tells the client not to retry; the dead letters are still written.
     result.error = new ApiError(first.code, {
       message: `No event in the batch is valid. ${first.message}`,
@@ -91,11 +97,12 @@ export function processSingle(
   type: EventType,
   facts: RequestBasics,
   limits: Limits,
+  policy?: RequestPolicy,
 ): ProcessedRequest {
   const full = requestFacts(facts, {});
-  const sink: Sink = { lines: [], rejected: [], accepted: 0 };
+  const sink: Sink = { lines: [], rejected: [], accepted: 0, dropped: 0, policy };
   processOne(body, 0, '', type, full, limits, sink);
-  const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: [] };
+  const result: ProcessedRequest = { lines: sink.lines.join(''), accepted: sink.accepted, rejected: [], dropped: sink.dropped };
   const rejected = sink.rejected[0];
   if (rejected !== undefined) {
     result.error = new ApiError(rejected.code, {
@@ -122,9 +129,18 @@ function processOne(
     reject(sink, facts, raw, index, { code: issue.code, path, message: prefix === '' ? issue.message : `${prefix}${issue.path === '' ? ': ' : '.'}${issue.message}` });
     return;
   }
-  const event = result.event;
+  let event = result.event;
   const messageId = event.messageId ?? derivedMessageId(facts.workspaceId, raw, index);
-  const context = eventContext(event, facts);
+  let context = eventContext(event, facts);
+  if (sink.policy !== undefined) {
+    // Consent and PII controls, before anything about the event is written.
+    const applied = sink.policy.apply(event, context);
+    if (applied === undefined) {
+      sink.dropped++;
+      return;
+    }
+    ({ event, context } = applied);
+  }
   const time = eventTime(event, facts);
   const row = buildEventRow(event, messageId, facts, context, time);
   if (utf8Exceeds(row, limits.maxEventBytes + ROW_ALLOWANCE_BYTES)) {
@@ -170,7 +186,7 @@ function reject(
     code: r.code,
     reason: r.message,
     path: r.path,
-    payload: JSON.stringify(raw) ?? 'undefined',
+    payload: JSON.stringify(sink.policy === undefined ? raw : sink.policy.scrubPayload(raw)) ?? 'undefined',
     key_id: facts.keyId,
   });
   sink.lines.push(encodeRecord({ k: RECORD_DEAD_LETTER, w: facts.workspaceId, m: messageId }, row));

@@ -6,16 +6,20 @@ import { ApiError } from '../http/api-error.js';
 import { basicAuthUser } from '../http/auth.js';
 import { addPreflightRoute, registerCors } from '../http/cors.js';
 import type { Metrics } from '../http/metrics.js';
+import type { PrivacyPolicies } from '../privacy/policy.js';
 import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { decodeBody, parseJson } from './body.js';
 import { processBatch, processSingle } from './process.js';
+import { registerProjectSettings } from './settings-route.js';
 
 export interface IngestDeps {
   registry: TenantRegistry;
   spool: Spool;
   options: ResolvedOptions;
   metrics: Metrics;
+  /** Consent and PII controls per workspace (none: events are stored as sent). */
+  privacy?: PrivacyPolicies;
 }
 
 interface IngestContext {
@@ -91,6 +95,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     req.ingest = { body, key: record };
   };
 
+  registerProjectSettings(app, registry);
+
   for (const route of INGEST_ROUTES) {
     addPreflightRoute(app, route.url);
     app.post(route.url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: authenticate(route.queryKey) }, async (req, reply) => {
@@ -101,8 +107,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         receivedAt: Date.now(),
         ip: options.captureIp ? req.ip : undefined,
       };
+      const policy = deps.privacy?.forKey(ctx.key);
       const result =
-        route.kind === 'batch' ? processBatch(ctx.body, facts, limits) : processSingle(ctx.body, route.kind, facts, limits);
+        route.kind === 'batch'
+          ? processBatch(ctx.body, facts, limits, policy)
+          : processSingle(ctx.body, route.kind, facts, limits, policy);
       if (result.lines.length > 0) {
         try {
           await spool.append(result.lines);
@@ -120,9 +129,15 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
       }
       metrics.eventsAccepted += result.accepted;
       metrics.eventsRejected += result.rejected.length;
+      metrics.eventsConsentDropped += result.dropped;
       if (result.error !== undefined) throw result.error;
       reply.code(200);
-      return { success: true, accepted: result.accepted, rejected: result.rejected };
+      return {
+        success: true,
+        accepted: result.accepted,
+        rejected: result.rejected,
+        ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
+      };
     });
   }
 }

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { IdentityService } from '../identity/service.js';
-import { nextVersion } from '../identity/version.js';
+import { comparePositions, type SpoolPosition } from '../spool/position.js';
 import type { Spool, SpoolBatch } from '../spool/spool.js';
-import { isStatementError, type ClickHouseTransport } from '../storage/transport.js';
+import type { ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
-import { RECORD_DEAD_LETTER, RECORD_EVENT, decodeRecords, type DecodedRecord } from './records.js';
+import { insertPlanned } from './insert.js';
+import { planBatch, type FlushPrivacy, type Plan } from './plan.js';
+import { decodeRecords } from './records.js';
 
 export interface FlusherOptions {
   spool: Spool;
@@ -22,55 +24,68 @@ export interface FlusherOptions {
   /** Backoff bounds while ClickHouse is failing. */
   retryMinMs: number;
   retryMaxMs: number;
+  /** Retention and erasure suppression applied to each batch (none: rows are stored as planned). */
+  privacy?: FlushPrivacy;
 }
 
-/** One insert of a batch's plan. */
-interface PlannedInsert {
-  table: string;
-  /** Suffix of the batch token; stable across replays of the batch. */
-  part: string;
-  lines: string[];
-}
-
-interface Plan {
-  token: string;
-  inserts: PlannedInsert[];
-  stored: string[];
-  eventCount: number;
-  duplicates: number;
-  deadLetterCount: number;
+/** Given to `exclusive` jobs: pipeline operations that are only safe while nothing else runs. */
+export interface ExclusiveContext {
+  /** Moves everything acknowledged before the call into ClickHouse; the spool segments that held it are deleted. */
+  drainSpool(): Promise<void>;
+  /** Forgets messageIds from the in-memory dedup (their events were erased). */
+  forgetMessageIds(workspaceId: string, messageIds: Iterable<string>): void;
 }
 
 export interface FlusherStatus {
-  /** Last insert attempt failed and the flusher is retrying. */
+  /** The last attempt to plan or insert failed and the flusher is retrying. */
   failing: boolean;
   lastError: string | undefined;
   insertedEvents: number;
   duplicates: number;
   deadLetters: number;
+  /** Events and dead letters not stored because they carry an erased identifier. */
+  suppressed: number;
+}
+
+interface Planned {
+  batch: SpoolBatch;
+  plan: Plan;
+}
+
+interface DrainWaiter {
+  target: SpoolPosition;
+  resolve: () => void;
 }
 
 /**
- * Moves acknowledged records from the spool into ClickHouse, one batch at a
- * time, in spool order. Identity writes are therefore serialized by
- * construction. A batch is retried (same bytes, same tokens) until it commits;
- * acknowledged data is never skipped.
+ * Moves acknowledged records from the spool into ClickHouse in spool order,
+ * as a two-stage pipeline: while one batch is being inserted, the next one is
+ * planned (dedup, identity resolution, rows). Planning is sequential, so
+ * identity writes are serialized; inserts run one batch at a time and in
+ * order, so ClickHouse always holds a prefix of the spool. A batch's plan is
+ * computed once — planning changes the in-memory identity state, and a
+ * re-plan would find nothing new — and its inserts are retried with the same
+ * rows and tokens until they commit. Acknowledged data is never skipped.
  */
 export class Flusher {
   readonly #o: FlusherOptions;
   readonly #dedup: MessageIdDedup;
-  readonly #status: FlusherStatus = { failing: false, lastError: undefined, insertedEvents: 0, duplicates: 0, deadLetters: 0 };
+  readonly #status: FlusherStatus = { failing: false, lastError: undefined, insertedEvents: 0, duplicates: 0, deadLetters: 0, suppressed: 0 };
   #running: Promise<void> | undefined;
-  /**
-   * The plan of the batch in flight. Planning resolves identities and so
-   * changes the in-memory identity state; any retry of the same batch must
-   * send exactly these rows, never a re-plan (which would find nothing new).
-   */
-  #plan: Plan | undefined;
   #stopping = false;
-  #idleWaiters: Array<() => void> = [];
-  #jobs: Array<() => Promise<void>> = [];
-  #wakeJobs: (() => void) | undefined;
+  /** Planned batches not yet committed, oldest first. */
+  readonly #unfinished: Planned[] = [];
+  /** The chain of insert stages; each link commits one batch. */
+  #inserting: Promise<void> = Promise.resolve();
+  /** Set when an insert gave up at shutdown: later batches must not be inserted out of order. */
+  #halted = false;
+  /** A batch handed out by the spool whose planning gave up at shutdown: first in line for stop(). */
+  #unplanned: SpoolBatch | undefined;
+  #drainWaiters: DrainWaiter[] = [];
+  #jobs: Array<{ run: () => Promise<void>; cancel: (err: Error) => void }> = [];
+  #wake: (() => void) | undefined;
+  /** Callers of drain() waiting: flush what is there now instead of waiting for a full batch. */
+  #urgent = 0;
 
   constructor(options: FlusherOptions) {
     this.#o = options;
@@ -81,225 +96,205 @@ export class Flusher {
     return this.#status;
   }
 
+  /** The messageId dedup (erasure makes it forget ids). */
+  get dedup(): MessageIdDedup {
+    return this.#dedup;
+  }
+
   start(): void {
     this.#running ??= this.#loop();
   }
 
   /** Resolves when everything durable in the spool at call time is in ClickHouse. */
   async drain(): Promise<void> {
-    if (this.#o.spool.backlogBytes === 0) return;
-    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-  }
-
-  /** Stops after the current batch; then flushes what is left unless `deadlineMs` passes. */
-  async stop(deadlineMs: number): Promise<void> {
-    this.#stopping = true;
-    this.#o.spool.stopWaiting();
-    this.#wakeJobs?.();
-    await this.#running;
-    for (const job of this.#jobs.splice(0)) await job();
-    const until = Date.now() + deadlineMs;
-    while (this.#o.spool.backlogBytes > 0 && Date.now() < until) {
-      const batch = await this.#o.spool.next(this.#o.maxBatchBytes);
-      if (batch === undefined) break;
-      const done = await this.#process(batch, until);
-      if (!done) break;
+    const target = this.#o.spool.durableEnd;
+    if (this.#reached(target)) return;
+    this.#urgent++;
+    this.#wake?.();
+    try {
+      await new Promise<void>((resolve) => this.#drainWaiters.push({ target, resolve }));
+    } finally {
+      this.#urgent--;
     }
-    this.#notifyIdle();
   }
 
   /**
-   * Runs `fn` between two batches, never beside one: identity jobs (unmerge)
-   * rewrite the state the flusher resolves against.
+   * Runs `fn` with nothing planned or inserting beside it: jobs such as unmerge
+   * and erasure rewrite the state the pipeline resolves against.
    */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  exclusive<T>(fn: (ctx: ExclusiveContext) => Promise<T>): Promise<T> {
     if (this.#stopping) return Promise.reject(new Error('the pipeline is shutting down'));
+    const ctx: ExclusiveContext = {
+      drainSpool: () => this.#drainSpool(),
+      forgetMessageIds: (workspaceId, ids) => this.#dedup.forget([...ids].map((id) => dedupKey(workspaceId, id))),
+    };
     return new Promise<T>((resolve, reject) => {
-      this.#jobs.push(() => fn().then(resolve, reject));
-      this.#wakeJobs?.();
+      this.#jobs.push({ run: () => fn(ctx).then(resolve, reject), cancel: reject });
+      this.#wake?.();
     });
   }
 
-  async #runJobs(): Promise<void> {
-    while (this.#jobs.length > 0) await (this.#jobs.shift() as () => Promise<void>)();
+  /**
+   * From inside a job: plans and inserts every batch up to what was durable at
+   * the call. The live segment is sealed first, so once the checkpoint passes
+   * it its file is deleted; a batch read past that point is flushed too (it
+   * cannot be put back).
+   */
+  async #drainSpool(): Promise<void> {
+    const { spool } = this.#o;
+    const target = await spool.rotate();
+    while (comparePositions(spool.committed, target) < 0) {
+      const batch = await spool.next(this.#o.maxBatchBytes);
+      if (batch === undefined) break;
+      const plan = await this.#planWithRetry(batch, Number.POSITIVE_INFINITY);
+      if (plan === undefined) {
+        this.#unplanned = batch;
+        throw new Error('the pipeline is shutting down');
+      }
+      const entry = { batch, plan };
+      this.#unfinished.push(entry);
+      if (!(await this.#insertWithRetry(entry, Number.POSITIVE_INFINITY))) throw new Error('the pipeline is shutting down');
+      this.#notifyDrained();
+    }
+  }
+
+  /** Stops after the current batches; then flushes what is left unless `deadlineMs` passes. */
+  async stop(deadlineMs: number): Promise<void> {
+    this.#stopping = true;
+    this.#dedup.stop();
+    this.#o.spool.stopWaiting();
+    this.#wake?.();
+    await this.#running;
+    for (const job of this.#jobs.splice(0)) job.cancel(new Error('the pipeline is shutting down'));
+    const until = Date.now() + deadlineMs;
+    // First what was planned, in order; then whatever else the spool holds.
+    while (this.#unfinished.length > 0) {
+      if (!(await this.#insertWithRetry(this.#unfinished[0] as Planned, until))) return this.#notifyDrained(true);
+    }
+    while (Date.now() < until) {
+      const batch = this.#unplanned ?? (await this.#o.spool.next(this.#o.maxBatchBytes));
+      this.#unplanned = undefined;
+      if (batch === undefined) break;
+      const plan = await this.#planWithRetry(batch, until);
+      if (plan === undefined) break;
+      const entry = { batch, plan };
+      this.#unfinished.push(entry);
+      if (!(await this.#insertWithRetry(entry, until))) break;
+    }
+    this.#notifyDrained(true);
   }
 
   async #loop(): Promise<void> {
     const { spool } = this.#o;
     while (!this.#stopping) {
-      await this.#runJobs();
-      await Promise.race([
-        spool.waitForBatch(this.#o.batchBytes, this.#o.batchWaitMs),
-        new Promise<void>((resolve) => (this.#wakeJobs = resolve)),
-      ]);
-      this.#wakeJobs = undefined;
+      if (this.#jobs.length > 0) {
+        await this.#inserting;
+        await this.#runJobs();
+        continue;
+      }
+      if (this.#urgent === 0) {
+        await Promise.race([spool.waitForBatch(this.#o.batchBytes, this.#o.batchWaitMs), new Promise<void>((resolve) => (this.#wake = resolve))]);
+        this.#wake = undefined;
+      }
       if (this.#stopping) break;
       if (this.#jobs.length > 0) continue;
       const batch = await spool.next(this.#o.maxBatchBytes);
       if (batch === undefined) {
-        this.#notifyIdle();
-        // Durable bytes without a complete line cannot happen; guard against a hot loop anyway.
-        if (spool.backlogBytes > 0) await sleep(this.#o.batchWaitMs);
+        await this.#inserting;
+        this.#notifyDrained();
+        // Unread bytes without a complete line cannot happen; guard against a hot loop anyway.
+        if (spool.unreadBytes > 0) await sleep(this.#o.batchWaitMs);
         continue;
       }
-      await this.#process(batch, Number.POSITIVE_INFINITY);
-      if (spool.backlogBytes === 0) this.#notifyIdle();
+      const plan = await this.#planWithRetry(batch, Number.POSITIVE_INFINITY);
+      if (plan === undefined) {
+        this.#unplanned = batch;
+        break;
+      }
+      const entry = { batch, plan };
+      this.#unfinished.push(entry);
+      const previous = this.#inserting;
+      this.#inserting = previous.then(async () => {
+        if (!this.#halted && (await this.#insertWithRetry(entry, Number.POSITIVE_INFINITY))) this.#notifyDrained();
+      });
+      // Plan at most one batch ahead of the one being inserted.
+      await previous;
     }
+    await this.#inserting;
   }
 
-  #notifyIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const w of waiters) w();
+  async #runJobs(): Promise<void> {
+    while (this.#jobs.length > 0) await (this.#jobs.shift() as { run: () => Promise<void> }).run();
   }
 
-  /** Returns false when it gave up at the deadline (the batch stays in the spool). */
-  async #process(batch: SpoolBatch, deadline: number): Promise<boolean> {
+  #reached(target: SpoolPosition): boolean {
+    return this.#o.spool.backlogBytes === 0 || comparePositions(this.#o.spool.committed, target) >= 0;
+  }
+
+  /** Resolves drain() callers whose data is committed (all of them when `all`: shutdown is done). */
+  #notifyDrained(all = false): void {
+    const waiting: DrainWaiter[] = [];
+    for (const w of this.#drainWaiters) {
+      if (all || this.#reached(w.target)) w.resolve();
+      else waiting.push(w);
+    }
+    this.#drainWaiters = waiting;
+  }
+
+  /** Plans a batch; retries while ClickHouse (dedup and identity reads) fails. Undefined: gave up. */
+  async #planWithRetry(batch: SpoolBatch, deadline: number): Promise<Plan | undefined> {
+    return this.#retrying(batch.token, deadline, async () => {
+      const { records, corrupt } = decodeRecords(batch.text);
+      if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
+      return planBatch(batch.token, records, { dedup: this.#dedup, identity: this.#o.identity, privacy: this.#o.privacy });
+    });
+  }
+
+  /** Inserts a planned batch and commits it; false when it gave up (the batch stays in the spool). */
+  async #insertWithRetry(entry: Planned, deadline: number): Promise<boolean> {
+    const { batch, plan } = entry;
+    const done = await this.#retrying(batch.token, deadline, async () => {
+      this.#o.spool.begin(batch);
+      for (const insert of plan.inserts) await insertPlanned({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, insert);
+      // Records of an erased person were dropped: seal the segment holding them, so that its file is deleted
+      // once consumed rather than kept until the segment fills up.
+      if (plan.suppressed > 0) await this.#o.spool.rotate();
+      this.#o.spool.commit(batch);
+      return true;
+    });
+    if (done !== true) {
+      this.#halted = true;
+      return false;
+    }
+    this.#unfinished.shift();
+    this.#status.insertedEvents += plan.eventCount;
+    this.#status.duplicates += plan.duplicates;
+    this.#status.deadLetters += plan.deadLetterCount;
+    this.#status.suppressed += plan.suppressed;
+    return true;
+  }
+
+  async #retrying<T>(token: string, deadline: number, attempt: () => Promise<T>): Promise<T | undefined> {
     let delay = this.#o.retryMinMs;
     for (;;) {
       try {
-        if (this.#plan?.token !== batch.token) {
-          const { records, corrupt } = decodeRecords(batch.text);
-          if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
-          this.#plan = { token: batch.token, ...(await this.#planFor(records)) };
-        }
-        const plan = this.#plan;
-        this.#o.spool.begin(batch);
-        for (const insert of plan.inserts) await this.#insert(batch.token, insert);
-        this.#o.spool.commit(batch);
-        this.#plan = undefined;
-        this.#dedup.remember(plan.stored);
-        this.#status.insertedEvents += plan.eventCount;
-        this.#status.duplicates += plan.duplicates;
-        this.#status.deadLetters += plan.deadLetterCount;
-        if (this.#status.failing) this.#o.logger.info('ClickHouse inserts recovered');
+        const result = await attempt();
+        if (this.#status.failing) this.#o.logger.info('ClickHouse recovered');
         this.#status.failing = false;
         this.#status.lastError = undefined;
-        return true;
+        return result;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (!this.#status.failing || this.#status.lastError !== message) {
-          this.#o.logger.error({ err: message, token: batch.token }, 'flush to ClickHouse failed; retrying');
+          this.#o.logger.error({ err: message, token }, 'flush to ClickHouse failed; retrying');
         }
         this.#status.failing = true;
         this.#status.lastError = message;
-        if (Date.now() + delay > deadline || (this.#stopping && deadline === Number.POSITIVE_INFINITY)) return false;
+        if (Date.now() + delay > deadline || (this.#stopping && deadline === Number.POSITIVE_INFINITY)) return undefined;
         await sleep(delay);
         delay = Math.min(delay * 2, this.#o.retryMaxMs);
       }
     }
-  }
-
-  async #planFor(records: DecodedRecord[]): Promise<Omit<Plan, 'token'>> {
-    const byWorkspace = new Map<string, string[]>();
-    for (const r of records) {
-      if (r.header.k !== RECORD_EVENT) continue;
-      let ids = byWorkspace.get(r.header.w);
-      if (ids === undefined) byWorkspace.set(r.header.w, (ids = []));
-      ids.push(r.header.m);
-    }
-    const seen = await this.#dedup.seen(byWorkspace);
-    const fresh: DecodedRecord[] = [];
-    const dead: string[] = [];
-    const stored: string[] = [];
-    let duplicates = 0;
-    for (const r of records) {
-      if (r.header.k === RECORD_DEAD_LETTER) {
-        dead.push(r.row);
-        continue;
-      }
-      const key = dedupKey(r.header.w, r.header.m);
-      if (seen.has(key)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(key);
-      stored.push(key);
-      fresh.push(r);
-    }
-    const now = new Date().toISOString();
-    // Identity resolution: reads first, then the in-memory state changes (see #plan).
-    const resolved = await this.#o.identity.resolveBatch(
-      fresh.map((r) => ({
-        workspaceId: r.header.w,
-        messageId: r.header.m,
-        type: r.header.y ?? '',
-        timestamp: r.header.ts ?? Date.parse(now),
-        receivedAt: now,
-        projection: r.header.i ?? {},
-      })),
-    );
-    const events: string[] = [];
-    const ledger: string[] = [];
-    for (let i = 0; i < fresh.length; i++) {
-      const r = fresh[i] as DecodedRecord;
-      events.push(`{"profile_id":${JSON.stringify(resolved.profileIds[i] ?? '')},"ingest_seq":${nextVersion()},${r.row.slice(1)}`);
-      ledger.push(`{"workspace_id":${JSON.stringify(r.header.w)},"message_id":${JSON.stringify(r.header.m)},"received_at":"${now}"}`);
-    }
-    const id = resolved.rows;
-    const inserts: PlannedInsert[] = [
-      // Identity state first: an event row never references a profile that is not persisted.
-      { table: 'profiles', part: 'p', lines: id.profiles },
-      { table: 'identities', part: 'i', lines: id.identities },
-      { table: 'profile_merges', part: 'g', lines: id.merges },
-      { table: 'profile_aliases', part: 'a', lines: id.aliases },
-      { table: 'profile_traits', part: 't', lines: id.traits },
-      { table: 'events', part: 'e', lines: events },
-      { table: 'dead_letters', part: 'd', lines: dead },
-      { table: 'identity_warnings', part: 'w', lines: id.warnings },
-      // Last: an id in the ledger implies its event is stored.
-      { table: 'message_ids', part: 'm', lines: ledger },
-    ];
-    return { inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length };
-  }
-
-  async #insert(token: string, insert: PlannedInsert): Promise<void> {
-    if (insert.lines.length === 0) return;
-    try {
-      await this.#o.transport.insert({ table: insert.table, rows: insert.lines.join('\n'), dedupToken: `${token}:${insert.part}` });
-    } catch (err) {
-      // Rows ClickHouse rejects outright would wedge the pipeline forever: isolate them.
-      if (!isStatementError(err) || insert.lines.length === 1) {
-        if (isStatementError(err)) {
-          this.#o.logger.error({ table: insert.table, err: (err as Error).message }, 'ClickHouse rejected a row; written to the rejected log');
-          await this.#rejectRow(token, insert, err as Error);
-          return;
-        }
-        throw err;
-      }
-      const mid = insert.lines.length >> 1;
-      await this.#insert(token, { table: insert.table, part: `${insert.part}.0`, lines: insert.lines.slice(0, mid) });
-      await this.#insert(token, { table: insert.table, part: `${insert.part}.1`, lines: insert.lines.slice(mid) });
-    }
-  }
-
-  /** A row ClickHouse refuses goes to the dead-letter table with the reason, never dropped. */
-  async #rejectRow(token: string, insert: PlannedInsert, err: Error): Promise<void> {
-    const line = insert.lines[0] ?? '';
-    if (insert.table === 'dead_letters') {
-      this.#o.logger.error({ bytes: line.length }, 'a dead-letter row was refused by ClickHouse and is dropped');
-      return;
-    }
-    let workspace = '';
-    let messageId = '';
-    try {
-      const parsed = JSON.parse(line) as { workspace_id?: string; message_id?: string };
-      workspace = parsed.workspace_id ?? '';
-      messageId = parsed.message_id ?? '';
-    } catch {
-      // keep empty ids; the payload still holds the row
-    }
-    const row = JSON.stringify({
-      workspace_id: workspace,
-      received_at: new Date().toISOString(),
-      message_id: messageId,
-      code: 'storage_rejected',
-      reason: err.message.slice(0, 2000),
-      path: '',
-      payload: line,
-      key_id: '',
-    });
-    await this.#o.transport.insert({ table: 'dead_letters', rows: row, dedupToken: `${token}:${insert.part}:x` });
   }
 }
 

@@ -1,10 +1,10 @@
-import { normalizeIdentifier } from '@cdp/identity-resolution';
 import { parseIsoDate } from '@cdp/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
 import { requireSecretKey } from '../http/auth.js';
 import { parseInput } from '../http/validation.js';
+import { identifierParam } from '../identity/identifier-param.js';
 import type { IdentityService } from '../identity/service.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
@@ -22,7 +22,8 @@ const lookupQuery = z.object({
     .string({ error: 'expected ?identifier=<type>:<value>' })
     .regex(/^[a-z][a-z0-9_]{0,63}:.+$/s, 'expected <type>:<value>, e.g. email:ana@example.com'),
 });
-const isoParam = z
+/** An optional ISO 8601 date-time query parameter, as epoch ms. */
+export const isoParam = z
   .string()
   .transform((v, ctx) => {
     const ms = parseIsoDate(v);
@@ -60,25 +61,9 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
   app.get('/v1/profiles', async (req) => {
     const workspaceId = workspaceOf(req);
     const { identifier } = parseInput(lookupQuery, req.query);
-    const colon = identifier.indexOf(':');
-    const type = identifier.slice(0, colon);
-    const config = identity.workspace(workspaceId).config;
-    if (!config.types.has(type)) {
-      throw new ApiError('invalid_request', {
-        message: `identifier: unknown identifier type "${type}"; this workspace has ${[...config.types.keys()].join(', ')}`,
-        path: 'identifier',
-      });
-    }
-    // Normalized exactly as at ingestion, so "  Ana@Example.COM" finds ana@example.com.
-    const normalized = normalizeIdentifier(type, identifier.slice(colon + 1), config);
-    if (!normalized.ok) {
-      throw new ApiError('invalid_request', {
-        message: `identifier: the ${type} is ${normalized.dropped.reason} (${normalized.dropped.detail})`,
-        path: 'identifier',
-      });
-    }
-    const survivor = await ownerOf(transport, workspaceId, type, normalized.identifier.value);
-    if (survivor === undefined) throw new ApiError('not_found', { message: `No profile has ${type} ${normalized.identifier.value}.`, path: 'identifier' });
+    const { type, value } = identifierParam(identifier, identity.workspace(workspaceId).config, 'identifier');
+    const survivor = await ownerOf(transport, workspaceId, type, value);
+    if (survivor === undefined) throw new ApiError('not_found', { message: `No profile has ${type} ${value}.`, path: 'identifier' });
     return profileView(transport, workspaceId, survivor);
   });
 

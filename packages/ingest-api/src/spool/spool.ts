@@ -46,11 +46,16 @@ export class Spool {
   readonly #reader: SpoolReader;
   readonly #sealed = new Map<number, number>();
   #writer!: SpoolWriter;
+  /** The checkpoint: everything before it is in ClickHouse. */
   #pos: SpoolPosition;
+  /** Where the next batch is read from: ahead of the checkpoint while a batch is being inserted. */
+  #readPos: SpoolPosition;
   /** The batch recorded by begin() and not yet committed: retries must rebuild exactly it. */
   #inflight: Intent | undefined;
   #durableBytes = 0;
   #consumedBytes = 0;
+  /** Bytes handed out in batches (or skipped as torn tails). */
+  #readBytes = 0;
   #maxBacklogBytes: number;
   #waiters: Array<() => void> = [];
   #oldestUnflushedAt: number | undefined;
@@ -61,6 +66,7 @@ export class Spool {
     this.#id = spoolId(dir);
     this.#reader = new SpoolReader(dir);
     this.#pos = pos;
+    this.#readPos = pos;
     this.#maxBacklogBytes = maxBacklogBytes;
   }
 
@@ -108,9 +114,34 @@ export class Spool {
     return this.#durableBytes - this.#consumedBytes;
   }
 
-  /** Age in ms of the oldest acknowledged, uncommitted byte (0 when none). */
+  /** Bytes acknowledged and not yet handed out in a batch. */
+  get unreadBytes(): number {
+    return this.#durableBytes - this.#readBytes;
+  }
+
+  /** Upper bound of the age in ms of the oldest acknowledged, uncommitted byte (0 when none). */
   get lagMs(): number {
     return this.#oldestUnflushedAt === undefined ? 0 : Date.now() - this.#oldestUnflushedAt;
+  }
+
+  /** End of the durable bytes: everything acknowledged so far lies before it. */
+  get durableEnd(): SpoolPosition {
+    return { seq: this.#writer.seq, offset: this.#writer.offset };
+  }
+
+  /** The checkpoint: everything before it is committed to ClickHouse. */
+  get committed(): SpoolPosition {
+    return this.#pos;
+  }
+
+  /**
+   * Seals the live segment and returns where the new one starts: everything
+   * acknowledged before the call lies before that position, and each sealed
+   * segment's file is deleted once the flusher has moved past it.
+   */
+  async rotate(): Promise<SpoolPosition> {
+    await this.#writer.rotate();
+    return { seq: this.#writer.seq, offset: 0 };
   }
 
   /** Appends complete lines; resolves once they are durable on disk. */
@@ -128,7 +159,7 @@ export class Spool {
   async waitForBatch(minBytes: number, maxWaitMs: number): Promise<void> {
     for (;;) {
       if (this.#stoppedWaiting) return;
-      const backlog = this.backlogBytes;
+      const backlog = this.unreadBytes;
       if (backlog >= minBytes) return;
       const age = this.lagMs;
       if (backlog > 0 && age >= maxWaitMs) return;
@@ -151,31 +182,45 @@ export class Spool {
     for (const w of waiters) w();
   }
 
-  /** The next batch from the checkpoint, or undefined when nothing complete is waiting. */
+  /**
+   * The next batch after the last one handed out (at start: after the
+   * checkpoint, beginning with the batch a crash left in flight, rebuilt
+   * exactly), or undefined when nothing complete is waiting.
+   */
   async next(maxBytes: number): Promise<SpoolBatch | undefined> {
     const inflight = this.#inflight;
-    if (inflight !== undefined && comparePositions(inflight.start, this.#pos) === 0) {
+    if (inflight !== undefined && comparePositions(inflight.start, this.#readPos) === 0) {
       const { start, end, token } = inflight;
       const chunk = await this.#reader.read(start, end.offset, end.offset - start.offset);
-      if (chunk !== undefined && comparePositions(chunk.end, end) === 0) return { ...chunk, token, replay: true };
-      throw new Error(`spool batch ${token} cannot be re-read; the spool directory was modified`);
+      if (chunk === undefined || comparePositions(chunk.end, end) !== 0) {
+        throw new Error(`spool batch ${token} cannot be re-read; the spool directory was modified`);
+      }
+      this.#handOut(chunk);
+      return { ...chunk, token, replay: true };
     }
     for (;;) {
-      const pos = this.#pos;
+      const pos = this.#readPos;
       const sealedSize = this.#sealed.get(pos.seq);
       const limit = sealedSize ?? (pos.seq === this.#writer.seq ? this.#writer.offset : 0);
       const chunk = await this.#reader.read(pos, limit, maxBytes);
-      if (chunk !== undefined) return { ...chunk, token: `${this.#id}:${pos.seq}:${pos.offset}`, replay: false };
-      if (sealedSize === undefined) {
-        if (pos.seq >= this.#writer.seq) return undefined;
-        // A segment the checkpoint names but that is gone: nothing left there.
-        this.#advance({ seq: pos.seq + 1, offset: 0 });
-        continue;
+      if (chunk !== undefined) {
+        this.#handOut(chunk);
+        return { ...chunk, token: `${this.#id}:${pos.seq}:${pos.offset}`, replay: false };
       }
-      // Sealed and exhausted (a torn, never-acknowledged tail is skipped): move on.
-      this.#consumedBytes += sealedSize - pos.offset;
-      this.#advance({ seq: pos.seq + 1, offset: 0 });
+      if (sealedSize === undefined && pos.seq >= this.#writer.seq) return undefined;
+      // A sealed, exhausted segment (a torn, never-acknowledged tail is skipped), or one the
+      // checkpoint names but that is gone: move on. It is deleted once the checkpoint passes it.
+      const skipped = (sealedSize ?? pos.offset) - pos.offset;
+      this.#readBytes += skipped;
+      this.#consumedBytes += skipped;
+      this.#readPos = { seq: pos.seq + 1, offset: 0 };
+      if (comparePositions(this.#pos, pos) === 0) this.#advance(this.#readPos);
     }
+  }
+
+  #handOut(chunk: SpoolChunk): void {
+    this.#readPos = chunk.end;
+    this.#readBytes += chunk.end.offset - chunk.start.offset;
   }
 
   /** Records the batch about to be inserted, so a crash replays exactly it. */
@@ -187,13 +232,18 @@ export class Spool {
     this.#inflight = intent;
   }
 
-  /** The batch is in ClickHouse: move the checkpoint past it. */
+  /**
+   * The batch is in ClickHouse: move the checkpoint past it. Batches commit in
+   * order. A sealed segment consumed to its end is deleted at once.
+   */
   commit(batch: SpoolBatch): void {
     this.#inflight = undefined;
     this.#consumedBytes += batch.end.offset - batch.start.offset;
-    this.#advance(batch.end);
+    const sealedSize = this.#sealed.get(batch.end.seq);
+    this.#advance(sealedSize === batch.end.offset ? { seq: batch.end.seq + 1, offset: 0 } : batch.end);
+    // With bytes left, keep the clock: they are no newer than the batch just flushed, and
+    // resetting it would make them wait a whole interval again (lag is reported as an upper bound).
     if (this.backlogBytes === 0) this.#oldestUnflushedAt = undefined;
-    else this.#oldestUnflushedAt = Date.now();
   }
 
   #advance(to: SpoolPosition): void {

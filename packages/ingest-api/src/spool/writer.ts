@@ -111,6 +111,22 @@ export class SpoolWriter {
     this.#events.onDurable(this.#seq, this.#offset);
   }
 
+  /**
+   * Seals the active segment now (when it holds anything) so that, once the
+   * flusher has consumed it, its file is deleted: an erasure must not leave the
+   * person's raw events in a half-written live segment.
+   */
+  async rotate(): Promise<void> {
+    for (let f = this.#flushing; f !== undefined; f = this.#flushing) await f;
+    if (this.#offset === 0 || this.#closed) return;
+    // Holds the flush slot while rotating; appends queue meanwhile and are written after.
+    const rotating = this.#rotate().finally(() => {
+      this.#flushing = this.#pending.length > 0 ? this.#flushLoop() : undefined;
+    });
+    this.#flushing = rotating;
+    await rotating;
+  }
+
   async #rotate(): Promise<void> {
     const old = this.#fh;
     const oldSeq = this.#seq;

@@ -1,3 +1,4 @@
+import { PRIVACY_MIGRATION } from '../privacy/migration.js';
 import type { ClickHouseTransport } from './transport.js';
 
 /**
@@ -207,6 +208,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) AS a ON a.workspace_id = e.workspace_id AND a.profile_id = e.profile_id`,
     ],
   },
+  PRIVACY_MIGRATION,
 ];
 
 export async function migrate(transport: ClickHouseTransport, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

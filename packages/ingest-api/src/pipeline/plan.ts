@@ -1,0 +1,135 @@
+import type { IdentityService } from '../identity/service.js';
+import { nextVersion } from '../identity/version.js';
+import type { MessageIdDedup } from './dedup.js';
+import { dedupKey } from './dedup.js';
+import { RECORD_DEAD_LETTER, RECORD_EVENT, type DecodedRecord } from './records.js';
+
+/** One insert of a batch's plan. */
+export interface PlannedInsert {
+  table: string;
+  /** Suffix of the batch token; stable across replays of the batch. */
+  part: string;
+  lines: string[];
+}
+
+/** Everything one batch inserts, in order. Computed once per batch (see Flusher). */
+export interface Plan {
+  token: string;
+  inserts: PlannedInsert[];
+  /** Dedup keys of the events stored by this batch. */
+  stored: string[];
+  eventCount: number;
+  duplicates: number;
+  deadLetterCount: number;
+  /** Events and dead letters dropped because they carry an erased identifier. */
+  suppressed: number;
+}
+
+/** What the privacy features need from each batch. */
+export interface FlushPrivacy {
+  /** Days new rows of a workspace are kept (0 = forever), stamped on each row for the tables' TTL. */
+  retention(workspaceId: string): { eventsDays: number; deadLettersDays: number };
+  /** True when a dead-letter row's payload carries an erased identifier: it is not stored. */
+  suppressesDeadLetter(workspaceId: string, row: string): boolean;
+}
+
+/**
+ * Turns a batch of spool records into inserts: drops messageIds already
+ * stored, resolves identities (reads first, then the in-memory state
+ * changes), and builds the rows. Remembers the batch's ids for dedup at once,
+ * so the next batch, planned while this one is being inserted, sees them.
+ */
+export async function planBatch(
+  token: string,
+  records: readonly DecodedRecord[],
+  deps: { dedup: MessageIdDedup; identity: IdentityService; privacy?: FlushPrivacy | undefined },
+): Promise<Plan> {
+  const byWorkspace = new Map<string, string[]>();
+  for (const r of records) {
+    if (r.header.k !== RECORD_EVENT) continue;
+    let ids = byWorkspace.get(r.header.w);
+    if (ids === undefined) byWorkspace.set(r.header.w, (ids = []));
+    ids.push(r.header.m);
+  }
+  const seen = await deps.dedup.seen(byWorkspace);
+  const fresh: DecodedRecord[] = [];
+  const dead: string[] = [];
+  const stored: string[] = [];
+  const { privacy } = deps;
+  const retention = new Map<string, { eventsDays: number; deadLettersDays: number }>();
+  const retentionOf = (w: string) => {
+    let r = retention.get(w);
+    if (r === undefined) retention.set(w, (r = privacy?.retention(w) ?? { eventsDays: 0, deadLettersDays: 0 }));
+    return r;
+  };
+  let duplicates = 0;
+  let suppressed = 0;
+  for (const r of records) {
+    if (r.header.k === RECORD_DEAD_LETTER) {
+      if (privacy?.suppressesDeadLetter(r.header.w, r.row) === true) suppressed++;
+      else dead.push(withRetention(r.row, retentionOf(r.header.w).deadLettersDays));
+      continue;
+    }
+    const key = dedupKey(r.header.w, r.header.m);
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    fresh.push(r);
+  }
+  const now = new Date().toISOString();
+  const resolved = await deps.identity.resolveBatch(
+    fresh.map((r) => ({
+      workspaceId: r.header.w,
+      messageId: r.header.m,
+      type: r.header.y ?? '',
+      timestamp: r.header.ts ?? Date.parse(now),
+      receivedAt: now,
+      projection: r.header.i ?? {},
+    })),
+  );
+  const events: string[] = [];
+  const ledger: string[] = [];
+  for (let i = 0; i < fresh.length; i++) {
+    const r = fresh[i] as DecodedRecord;
+    if (resolved.suppressed.has(i)) {
+      // Carries an erased person's identifier: neither stored nor remembered as stored.
+      suppressed++;
+      continue;
+    }
+    stored.push(dedupKey(r.header.w, r.header.m));
+    events.push(storedEventRow(r.row, resolved.profileIds[i] ?? '', retentionOf(r.header.w).eventsDays));
+    ledger.push(`{"workspace_id":${JSON.stringify(r.header.w)},"message_id":${JSON.stringify(r.header.m)},"received_at":"${now}"}`);
+  }
+  deps.dedup.remember(stored);
+  const id = resolved.rows;
+  const inserts: PlannedInsert[] = [
+    // Identity state first: an event row never references a profile that is not persisted.
+    { table: 'profiles', part: 'p', lines: id.profiles },
+    { table: 'identities', part: 'i', lines: id.identities },
+    { table: 'profile_merges', part: 'g', lines: id.merges },
+    { table: 'profile_aliases', part: 'a', lines: id.aliases },
+    { table: 'profile_traits', part: 't', lines: id.traits },
+    { table: 'events', part: 'e', lines: events },
+    { table: 'dead_letters', part: 'd', lines: dead },
+    { table: 'identity_warnings', part: 'w', lines: id.warnings },
+    // Last: an id in the ledger implies its event is stored.
+    { table: 'message_ids', part: 'm', lines: ledger },
+  ];
+  return { token, inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length, suppressed };
+}
+
+/**
+ * The events-table line of a request-path row: the server fields the flusher
+ * decides (profile, resolution order, retention) spliced in front, the row's
+ * bytes untouched.
+ */
+export function storedEventRow(row: string, profileId: string, retentionDays: number): string {
+  return `{"profile_id":${JSON.stringify(profileId)},"ingest_seq":${nextVersion()},${retentionDays > 0 ? `"retention_days":${retentionDays},` : ''}${row.slice(1)}`;
+}
+
+/** Stamps a JSONEachRow line with its retention (0 = the column default: kept forever). */
+export function withRetention(row: string, days: number): string {
+  return days > 0 ? `{"retention_days":${days},${row.slice(1)}` : row;
+}
