@@ -176,17 +176,23 @@ function fullPath(batches: readonly string[] = mix): Timing {
   });
 }
 
+/** Extraction as the ingestion API does it: the whole batch first (it loads unknown identifiers), then resolution. */
+const extract = (batch: ResolvableEvent[]) => batch.map((e): ResolveInput => toResolveInput(e, config));
+function resolveAll(resolver: Resolver, inputs: readonly ResolveInput[]): number {
+  let merges = 0;
+  for (const input of inputs) merges += resolver.resolve(input).merges.length;
+  return merges;
+}
+
+/** The ingestion API's calls: `toResolveInput` for the batch, then `resolve` per event. */
+function apiPath(batches: readonly string[] = mix): Timing {
+  const resolver = freshResolver();
+  return timeBatches(batches, asIs, (batch) => resolveAll(resolver, extract(batch)));
+}
+
 function resolveOnly(): Timing {
   const resolver = freshResolver();
-  return timeBatches(
-    mix,
-    (batch) => batch.map((e): ResolveInput => toResolveInput(e, config)),
-    (inputs) => {
-      let merges = 0;
-      for (const input of inputs) merges += resolver.resolve(input).merges.length;
-      return merges;
-    },
-  );
+  return timeBatches(mix, extract, (inputs) => resolveAll(resolver, inputs));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -200,8 +206,10 @@ const path = (name: string, events: number, run: () => Timing): Path => ({ name,
 const paths: Record<string, Path> = {
   baseline: path('baseline (Map.get per event)', EVENTS, baseline),
   mix: path('resolveEvent, the mix', EVENTS, () => fullPath()),
+  api: path('toResolveInput + resolve, the mix (the ingestion API calls)', EVENTS, () => apiPath()),
   resolve: path('resolve, the mix (extraction untimed)', EVENTS, resolveOnly),
   track: path('resolveEvent, track events only (80%)', count(subsets.track), () => fullPath(subsets.track)),
+  apiTrack: path('toResolveInput + resolve, track events only', count(subsets.track), () => apiPath(subsets.track)),
   identify: path('resolveEvent, identify events only (15%)', count(subsets.identify), () => fullPath(subsets.identify)),
   merge: path('resolveEvent, merging identify events only (5%)', count(subsets.merge), () => fullPath(subsets.merge)),
 };

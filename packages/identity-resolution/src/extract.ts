@@ -72,6 +72,17 @@ function addExternalIds(out: Out, list: unknown): void {
 
 /** Extract and normalize the identifiers of one event. Pure: alias typing is left to the resolver. */
 export function extractIdentifiers(event: IdentityEvent, config: IdentityConfig): ExtractedIdentifiers {
+  // Most events carry only an anonymous id: one read instead of the walk over every source.
+  const sole = extractSole(event, config);
+  if (sole === undefined) return extractAll(event, config);
+  return 'reason' in sole ? { identifiers: NONE, dropped: [sole] } : { identifiers: [sole], dropped: NONE };
+}
+
+/**
+ * `extractIdentifiers` without the shortcut for events with a sole anonymous id: every source is read
+ * in turn. Exported for the tests that check the shortcut gives the same result.
+ */
+export function extractAll(event: IdentityEvent, config: IdentityConfig): ExtractedIdentifiers {
   const out: Out = { config, identifiers: [], dropped: undefined };
   add(out, 'user_id', event.userId);
   add(out, 'anonymous_id', event.anonymousId);
@@ -110,9 +121,10 @@ function hasContactIds(traits: Obj | undefined): boolean {
 
 /**
  * The raw `anonymousId` of an event whose only identifier source is its anonymousId (the common
- * track/page/screen event), else undefined. Mirrors `extractIdentifiers`: every other source it reads
- * is absent, so extraction would normalize this one value and nothing else (the resolver's fast path
- * relies on that; keep the two in step).
+ * track/page/screen event), else undefined. Mirrors `extractAll`: every other source it reads is
+ * absent, so `extractAll` would normalize this one value and nothing else (the shortcut in
+ * `extractIdentifiers` relies on that; keep the two in step). Conservative where that is cheaper:
+ * present values of disabled types, empty externalIds and numeric anonymous ids take the full walk.
  */
 export function soleAnonymousId(event: IdentityEvent): string | undefined {
   const raw = event.anonymousId;
@@ -124,4 +136,13 @@ export function soleAnonymousId(event: IdentityEvent): string | undefined {
   if (hasContactIds(asObject(context['traits'])) || !absent(context['externalIds'])) return undefined;
   const device = asObject(context['device']);
   return device === undefined || absent(device['id']) ? raw : undefined;
+}
+
+/**
+ * The identifier (or its drop) of an event whose only identifier source is its anonymousId (see
+ * `soleAnonymousId`), normalized as `extractAll` would; undefined for any other event.
+ */
+export function extractSole(event: IdentityEvent, config: IdentityConfig): Identifier | DroppedIdentifier | undefined {
+  const raw = soleAnonymousId(event);
+  return raw === undefined ? undefined : normalizeOrDrop('anonymous_id', raw, config);
 }

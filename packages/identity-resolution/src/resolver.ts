@@ -5,7 +5,7 @@
  * one thread is enough.
  */
 import type { IdentityConfig } from './config.js';
-import { extractIdentifiers, soleAnonymousId, type IdentityEvent } from './extract.js';
+import { extractIdentifiers, type IdentityEvent } from './extract.js';
 import { normalizeOrDrop } from './normalize.js';
 import { defaultProfileId, type ProfileIdGenerator } from './profile-id.js';
 import { selectIdentifiers, type Selection, type SelectOptions } from './select.js';
@@ -73,10 +73,6 @@ function warningsOf(profileId: ProfileId | null, dropped: readonly DroppedIdenti
   return warnings;
 }
 
-function checkTimestamp(messageId: string, at: number): void {
-  if (!Number.isFinite(at)) throw new TypeError(`timestamp of ${messageId} must be a finite epoch-ms number`);
-}
-
 /** Owner ids, earliest-created first (ties: smallest id): the first one survives a merge. */
 function byCreation(selection: Selection): ProfileId[] {
   const { owners, states } = selection;
@@ -118,31 +114,12 @@ export class Resolver {
 
   /** Extract, normalize and resolve one event, folding identify/group traits into the profile. */
   resolveEvent(event: ResolvableEvent): ResolveResult {
-    return this.#knownAnonymous(event) ?? this.resolve(toResolveInput(event, this.config));
-  }
-
-  /**
-   * Fast path for the most common event: its only identifier is an anonymous id the store already
-   * knows, and it has no traits to fold. Such an event changes nothing, and the generic path would
-   * end in exactly this result after extracting, sorting and walking one identifier. The id goes
-   * through the same normalization (the configuration may have changed since it was attached);
-   * anything else (a drop, an unknown id, traits) returns undefined and takes the generic path.
-   */
-  #knownAnonymous(event: ResolvableEvent): ResolveResult | undefined {
-    const raw = soleAnonymousId(event);
-    if (raw === undefined || this.#select.isForeign !== undefined) return undefined;
-    if (event.traits !== undefined && this.config.traitEventTypes.has(event.type)) return undefined;
-    checkTimestamp(event.messageId, event.timestamp);
-    const identifier = normalizeOrDrop('anonymous_id', raw, this.config);
-    if ('reason' in identifier) return undefined;
-    const profileId = this.store.owner(identifier);
-    if (profileId === undefined) return undefined;
-    return this.#result(event.messageId, profileId, [identifier], NONE);
+    return this.resolve(toResolveInput(event, this.config));
   }
 
   resolve(input: ResolveInput): ResolveResult {
     const { messageId, timestamp: at } = input;
-    checkTimestamp(messageId, at);
+    if (!Number.isFinite(at)) throw new TypeError(`timestamp of ${messageId} must be a finite epoch-ms number`);
     const store = this.store;
 
     let identifiers = input.identifiers;
