@@ -104,4 +104,18 @@ describe('MemoryIdentityStore', () => {
     expect([store.processed('m1'), store.processed('m2'), store.processed('m3')]).toEqual([undefined, 'p', 'p']);
     expect(() => new MemoryIdentityStore({ rememberMessages: -1 })).toThrow(/rememberMessages/);
   });
+
+  it('keeps forgetting oldest first over many windows, in linear time (regression: Map FIFO eviction went quadratic)', () => {
+    const window = 50_000;
+    const store = new MemoryIdentityStore({ rememberMessages: window });
+    const started = Date.now();
+    for (let i = 0; i < 8 * window; i++) store.remember(`m${i}`, 'p');
+    // The old eviction scanned every entry deleted before it: minutes here; now well under a second.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const last = 8 * window - 1;
+    expect([store.processed(`m${last - window}`), store.processed(`m${last - window + 1}`), store.processed(`m${last}`)]).toEqual([undefined, 'p', 'p']);
+    // Remembering an id again does not make it count twice.
+    store.remember(`m${last}`, 'q');
+    expect(store.processed(`m${last - window + 1}`)).toBe('p');
+  });
 });

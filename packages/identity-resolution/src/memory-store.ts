@@ -48,6 +48,9 @@ export class MemoryIdentityStore implements IdentityStore {
   readonly #parent = new Map<ProfileId, ProfileId>();
   readonly #profiles = new Map<ProfileId, Profile>();
   readonly #processed = new Map<string, ProfileId>();
+  /** Remembered messageIds in insertion order (from `#head`); ids evicted otherwise are skipped. */
+  #order: string[] = [];
+  #head = 0;
   readonly #rememberMessages: number;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -146,9 +149,16 @@ export class MemoryIdentityStore implements IdentityStore {
 
   remember(messageId: string, profileId: ProfileId): void {
     if (this.#rememberMessages === 0) return;
+    if (!this.#processed.has(messageId)) this.#order.push(messageId);
     this.#processed.set(messageId, profileId);
-    if (this.#processed.size > this.#rememberMessages) {
-      this.#processed.delete(this.#processed.keys().next().value!);
+    // Oldest first, from our own queue: `map.keys().next()` walks over the entries deleted before
+    // it (V8 keeps them until a rehash), which made this quadratic once the window was full.
+    while (this.#processed.size > this.#rememberMessages && this.#head < this.#order.length) {
+      this.#processed.delete(this.#order[this.#head++] as string);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
     }
   }
 

@@ -12,6 +12,9 @@ import { Metrics } from './http/metrics.js';
 import { createFastify } from './http/server.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { profileRoutes } from './profiles/routes.js';
+import { ComputedTraits, computedTraitRoutes } from './segments/computed-traits.js';
+import { SegmentDefinitions } from './segments/definitions.js';
+import { segmentRoutes } from './segments/routes.js';
 import { IdentityService } from './identity/service.js';
 import { IdentityJobs } from './identity/unmerge.js';
 import { Flusher } from './pipeline/flusher.js';
@@ -86,7 +89,10 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     // Plans interrupted by a crash are finished before any new batch is resolved.
     await jobs.resume();
     const audit = new AuditLog({ transport: store, logger: logger.child({ component: 'audit' }) });
+    const computed = new ComputedTraits({ transport: store });
+    const computedTraits = (w: string, ids: readonly string[]) => computed.forProfile(w, ids);
     const privacy = new PrivacyService({
+      computedTraits,
       transport: store,
       identity,
       suppression,
@@ -115,7 +121,12 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
       registerAuditRoutes(scope, { audit });
     });
     await fastify.register(async (scope) => privacyRoutes(scope, { registry, transport: store, identity, privacy, audit }));
-    await fastify.register(async (scope) => profileRoutes(scope, { registry, transport: store, identity }));
+    const definitions = new SegmentDefinitions({ transport: store, registry, logger: logger.child({ component: 'segments' }) });
+    await fastify.register(async (scope) =>
+      profileRoutes(scope, { registry, transport: store, identity, computedTraits }),
+    );
+    await fastify.register(async (scope) => segmentRoutes(scope, { registry, transport: store, definitions }));
+    await fastify.register(async (scope) => computedTraitRoutes(scope, { registry, computed }));
     registerHealth(fastify, { store, spool: liveSpool, flusher, metrics, maxBacklogBytes: options.spool.maxBacklogBytes });
 
     const refresh = setInterval(() => {

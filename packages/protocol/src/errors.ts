@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this path.' },
   not_ready: { status: 409, message: 'The request is not done yet; poll its status.' },
+  conflict: { status: 409, message: 'The request conflicts with the current state (a name already taken, a segment still in use).' },
   event_too_large: { status: 413, message: 'The event is larger than the per-event limit.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   batch_too_large: { status: 413, message: 'The batch has more events than the limit.' },

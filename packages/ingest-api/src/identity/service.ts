@@ -59,6 +59,8 @@ export class IdentityService {
   readonly #logger: Logger;
   readonly #workspaces = new Map<string, WorkspaceIdentity>();
   readonly #suppression: SuppressionList | undefined;
+  /** Workspaces whose whole identity state is in memory (see `assumeComplete`). */
+  readonly #complete = new Set<string>();
 
   readonly #enabled: boolean;
 
@@ -80,6 +82,15 @@ export class IdentityService {
     state = { settingsVersion: version, config, store, resolver: new Resolver({ config, store }), absent: state?.absent ?? new Set() };
     this.#workspaces.set(workspaceId, state);
     return state;
+  }
+
+  /**
+   * Declares that this service holds all identity state of a workspace: a new
+   * workspace that only this process writes (the demo bulk loader). Identifiers
+   * it does not know are then new, and ClickHouse is not asked about them.
+   */
+  assumeComplete(workspaceId: string): void {
+    this.#complete.add(workspaceId);
   }
 
   /** Drops a workspace's cached state (after an unmerge rewrote it in ClickHouse). */
@@ -135,7 +146,7 @@ export class IdentityService {
     const loaded = await Promise.all(
       [...byWorkspace].map(async ([workspaceId, wanted]) => {
         const ws = this.workspace(workspaceId);
-        const unknown = dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
+        const unknown = this.#complete.has(workspaceId) ? [] : dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
         return { ws, unknown, ...(await loadComponents(this.#transport, workspaceId, unknown)) };
       }),
     );

@@ -33,6 +33,13 @@ export interface FlushPrivacy {
   suppressesDeadLetter(workspaceId: string, row: string): boolean;
 }
 
+/** What planning needs; narrow so the demo bulk loader plans exactly as the flusher does. */
+export interface PlanDeps {
+  dedup: Pick<MessageIdDedup, 'seen' | 'remember'>;
+  identity: Pick<IdentityService, 'resolveBatch'>;
+  privacy?: FlushPrivacy | undefined;
+}
+
 /**
  * Turns a batch of spool records into inserts: drops messageIds already
  * stored, resolves identities (reads first, then the in-memory state
@@ -42,7 +49,7 @@ export interface FlushPrivacy {
 export async function planBatch(
   token: string,
   records: readonly DecodedRecord[],
-  deps: { dedup: MessageIdDedup; identity: IdentityService; privacy?: FlushPrivacy | undefined },
+  deps: PlanDeps,
 ): Promise<Plan> {
   const byWorkspace = new Map<string, string[]>();
   for (const r of records) {

@@ -1,5 +1,5 @@
 import { loadComponents } from '../identity/loader.js';
-import { profileView } from '../profiles/queries.js';
+import { profileDocument, type ComputedTraitsOf } from '../profiles/queries.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { eventsElsewhere, mentions, resolvePerson, subjectText, textNeedles, type Subject } from './scope.js';
 
@@ -20,7 +20,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Builds the export of everything held about a person, one JSON object per
- * line with its `kind`: the request; the profile as the profile API shows it;
+ * line with its `kind`: the request; the profile as the profile API shows it
+ * (computed traits included);
  * each profile record, identifier attachment, merge and trait version; each
  * event across merged ids and each dead letter carrying the person's
  * identifiers, as the rows are stored. Written to `privacy_exports`, which
@@ -31,6 +32,8 @@ export async function buildAccessExport(deps: {
   workspaceId: string;
   requestId: string;
   subject: Subject;
+  /** Computed traits are profiling about the person: exported as the profile API shows them. */
+  computedTraits?: ComputedTraitsOf | undefined;
 }): Promise<AccessResult> {
   const { transport: t, workspaceId: w, requestId } = deps;
   const expiresAt = new Date(Date.now() + EXPORT_TTL_DAYS * 86_400_000);
@@ -51,7 +54,7 @@ export async function buildAccessExport(deps: {
 
   const scope = await resolvePerson(t, w, deps.subject);
   await push(JSON.stringify({ kind: 'request', requestId, subject: subjectText(deps.subject), generatedAt: new Date().toISOString() }));
-  if (scope.survivor !== undefined) await push(JSON.stringify({ kind: 'profile', ...(await profileView(t, w, scope.survivor)) }));
+  if (scope.survivor !== undefined) await push(JSON.stringify({ kind: 'profile', ...(await profileDocument(t, w, scope.survivor, deps.computedTraits)) }));
   const { records } = await loadComponents(t, w, scope.identifiers);
   for (const p of records.profiles ?? []) {
     counts.profiles++;

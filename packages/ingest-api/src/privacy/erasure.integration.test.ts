@@ -41,6 +41,18 @@ async function send(events: Array<Record<string, unknown>>): Promise<Record<stri
 }
 
 const get = (path: string) => fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.secretKey}` } });
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${api.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string };
+};
+/** Profile ids in a segment, computed live. */
+const membersOf = async (segmentId: string) =>
+  ((await (await get(`/v1/segments/${segmentId}/members?limit=1000`)).json()) as { members: Array<{ id: string }> }).members.map((m) => m.id);
 const profileOf = async (identifier: string) => get(`/v1/profiles?identifier=${encodeURIComponent(identifier)}`);
 
 /** Alice: two profiles (web and app) merged by her login, events under both, traits, a dead letter. */
@@ -65,8 +77,12 @@ async function buildAlice(): Promise<{ survivor: string; merged: string }> {
 
 describe('privacy requests', () => {
   let person: { survivor: string; merged: string };
+  let platinum: string;
   beforeAll(async () => {
     person = await buildAlice();
+    // Profiling about her: a computed trait and an audience she is in.
+    await post('/v1/computed-traits', { name: 'transfers', definition: { kind: 'count', event: 'Transfer Sent' } });
+    platinum = (await post('/v1/segments', { name: 'Platinum', definition: { conditions: [{ type: 'trait', trait: 'plan', operator: 'eq', value: 'platinum' }] } })).id;
     // Bob, whose data must survive; one of his events carries Alice's email (dropped from his profile: limit conflict).
     await send([
       { type: 'identify', userId: `bob-${tag}`, anonymousId: `anon-bob-${tag}`, traits: { plan: 'basic' } },
@@ -100,6 +116,7 @@ describe('privacy requests', () => {
     const w = { w: api.workspaceId, ids };
     expect(of('request')).toHaveLength(1);
     const profile = (await (await get(`/v1/profiles/${person.merged}`)).json()) as Record<string, unknown>;
+    expect(profile['computedTraits']).toEqual({ transfers: 1 });
     expect(of('profile')).toEqual([{ kind: 'profile', ...profile }]);
     // Her events across both profiles, and Bob's identify that carried her email (resolution dropped it from him).
     const events = await api.query(
@@ -148,6 +165,7 @@ describe('privacy requests', () => {
     // Admin SQL whose text names her: the audit log records it, and the erasure must redact it.
     await adminSql(api, `SELECT count() AS n FROM events WHERE user_id = '${alice.userId}'`);
     const bobBefore = (await (await profileOf(`user_id:bob-${tag}`)).json()) as { id: string };
+    expect(await membersOf(platinum)).toEqual([person.survivor]);
 
     const created = await postPrivacyRequest(api, { type: 'erasure', identifier: `phone:139-1234-5678` });
     expect(created.status).toBe(202);
@@ -168,6 +186,8 @@ describe('privacy requests', () => {
       expect((await profileOf(identifier)).status).toBe(404);
     }
     expect((await get(`/v1/profiles/${person.merged}`)).status).toBe(404);
+    // Audiences are computed from the stored rows: she has left them.
+    expect(await membersOf(platinum)).toEqual([]);
     // The earlier access export went with her.
     const exports = await api.query<{ n: number }>('SELECT count() AS n FROM privacy_exports');
     expect(Number(exports[0]?.n)).toBe(0);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/log.js';
 import type { IdentityService } from '../identity/service.js';
 import type { ExclusiveContext } from '../pipeline/flusher.js';
+import type { ComputedTraitsOf } from '../profiles/queries.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { buildAccessExport } from './access.js';
 import { executeErasure, planErasure, type ErasurePlan } from './erasure.js';
@@ -27,6 +28,7 @@ export class PrivacyService {
   readonly #audit: AuditLog;
   readonly #logger: Logger;
   readonly #exclusive: <T>(fn: (ctx: ExclusiveContext) => Promise<T>) => Promise<T>;
+  readonly #computedTraits: ComputedTraitsOf | undefined;
   readonly store: PrivacyRequestStore;
   readonly #queue: PrivacyRequest[] = [];
   readonly #failures = new Map<string, number>();
@@ -41,6 +43,8 @@ export class PrivacyService {
     audit: AuditLog;
     logger: Logger;
     exclusive: <T>(fn: (ctx: ExclusiveContext) => Promise<T>) => Promise<T>;
+    /** Computed traits, exported with the profile of an access request. */
+    computedTraits?: ComputedTraitsOf;
   }) {
     this.#t = options.transport;
     this.#identity = options.identity;
@@ -49,6 +53,7 @@ export class PrivacyService {
     this.#audit = options.audit;
     this.#logger = options.logger;
     this.#exclusive = options.exclusive;
+    this.#computedTraits = options.computedTraits;
     this.store = new PrivacyRequestStore(options.transport);
   }
 
@@ -141,7 +146,7 @@ export class PrivacyService {
       await ctx.drainSpool();
       // A previous attempt may have written part of the export.
       await this.#t.command('DELETE FROM privacy_exports WHERE workspace_id = {w:String} AND request_id = {r:String}', { w, r: requestId });
-      result = { ...(await buildAccessExport({ transport: this.#t, workspaceId: w, requestId, subject })) };
+      result = { ...(await buildAccessExport({ transport: this.#t, workspaceId: w, requestId, subject, computedTraits: this.#computedTraits })) };
       await this.store.finish(current, { status: 'done', result });
     }
     await this.#recordCompletion(request, 'ok', result);

@@ -16,6 +16,21 @@ export interface ProfileView {
   mergedFrom: string[];
 }
 
+/** Computed traits of a profile, from the ids it is made of (survivor first). */
+export type ComputedTraitsOf = (workspaceId: string, profileIds: readonly string[]) => Promise<Record<string, unknown>>;
+
+/** The profile as the profile API shows it: the view, plus computed traits when the workspace has them. */
+export async function profileDocument(
+  t: ClickHouseTransport,
+  workspaceId: string,
+  survivor: string,
+  computedTraits: ComputedTraitsOf | undefined,
+): Promise<ProfileView & { computedTraits?: Record<string, unknown> }> {
+  const view = await profileView(t, workspaceId, survivor);
+  if (computedTraits === undefined) return view;
+  return { ...view, computedTraits: await computedTraits(workspaceId, [view.id, ...view.mergedFrom]) };
+}
+
 /** The surviving profile of `profileId` (itself when never merged away), or undefined when unknown. */
 export async function survivorOf(t: ClickHouseTransport, workspaceId: string, profileId: string): Promise<string | undefined> {
   const [alias] = await t.query<{ survivor: string }>(

@@ -8,12 +8,13 @@ import { identifierParam } from '../identity/identifier-param.js';
 import type { IdentityService } from '../identity/service.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
-import { decodeCursor, eventsOf, membersOf, ownerOf, profileView, survivorOf } from './queries.js';
+import { decodeCursor, eventsOf, membersOf, ownerOf, profileDocument, survivorOf, type ComputedTraitsOf } from './queries.js';
 
 export interface ProfileDeps {
   registry: TenantRegistry;
   transport: ClickHouseTransport;
   identity: IdentityService;
+  computedTraits?: ComputedTraitsOf;
 }
 
 const profileParams = z.object({ profileId: z.string().min(1).max(200) });
@@ -46,6 +47,8 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
   const { registry, transport, identity } = deps;
   const workspaceOf = (req: FastifyRequest) => requireSecretKey(req, registry).workspaceId;
 
+  const withComputed = (workspaceId: string, survivor: string) => profileDocument(transport, workspaceId, survivor, deps.computedTraits);
+
   const survivorOr404 = async (workspaceId: string, profileId: string) => {
     const survivor = await survivorOf(transport, workspaceId, profileId);
     if (survivor === undefined) throw new ApiError('not_found', { message: `No profile ${profileId}.`, path: 'profileId' });
@@ -55,7 +58,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
   app.get('/v1/profiles/:profileId', async (req) => {
     const workspaceId = workspaceOf(req);
     const { profileId } = parseInput(profileParams, req.params);
-    return profileView(transport, workspaceId, await survivorOr404(workspaceId, profileId));
+    return withComputed(workspaceId, await survivorOr404(workspaceId, profileId));
   });
 
   app.get('/v1/profiles', async (req) => {
@@ -64,7 +67,7 @@ export async function profileRoutes(app: FastifyInstance, deps: ProfileDeps): Pr
     const { type, value } = identifierParam(identifier, identity.workspace(workspaceId).config, 'identifier');
     const survivor = await ownerOf(transport, workspaceId, type, value);
     if (survivor === undefined) throw new ApiError('not_found', { message: `No profile has ${type} ${value}.`, path: 'identifier' });
-    return profileView(transport, workspaceId, survivor);
+    return withComputed(workspaceId, survivor);
   });
 
   app.get('/v1/profiles/:profileId/events', async (req) => {

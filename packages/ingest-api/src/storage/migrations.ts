@@ -208,6 +208,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ) AS a ON a.workspace_id = e.workspace_id AND a.profile_id = e.profile_id`,
     ],
   },
+  {
+    version: 4,
+    name: 'segments',
+    statements: [
+      // Segment and computed-trait definitions: one versioned JSON document per id (read with argMax).
+      ...['segments', 'computed_traits'].map(
+        (table) => `CREATE TABLE IF NOT EXISTS ${table} (
+        workspace_id LowCardinality(String),
+        id String,
+        name String,
+        description String,
+        body String,
+        created_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        deleted UInt8 DEFAULT 0,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (workspace_id, id)`,
+      ),
+    ],
+  },
   PRIVACY_MIGRATION,
 ];
 

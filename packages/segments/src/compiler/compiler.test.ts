@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { segmentDefinitionSchema, type SegmentDefinition, type SegmentDefinitionInput } from '../definition/segment.js';
+import { DEFINITION_LIMITS } from '../definition/limits.js';
+import { resolveSegmentSettings } from '../settings.js';
+import { isSegmentCompileError, SegmentCompileError } from './errors.js';
+import { compileSegment, segmentCountQuery, segmentPageQuery, segmentSampleQuery } from './segment.js';
+
+const NOW = Date.UTC(2026, 10, 1, 12);
+const DAY = 86_400_000;
+const def = (input: SegmentDefinitionInput | { conditions: unknown[]; match?: string }): SegmentDefinition => segmentDefinitionSchema.parse(input);
+const compile = (conditions: unknown[], extra: { lookup?: (id: string) => SegmentDefinition | undefined; match?: 'and' | 'or' } = {}) =>
+  compileSegment({ definition: def({ conditions, ...(extra.match === undefined ? {} : { match: extra.match }) }), workspaceId: 'ws_1', now: NOW, ...(extra.lookup === undefined ? {} : { lookup: extra.lookup }) });
+
+/** Names of the parameters whose value is `value`. */
+const paramsOf = (q: { params: Record<string, unknown> }, value: unknown) =>
+  Object.entries(q.params)
+    .filter(([, v]) => JSON.stringify(v) === JSON.stringify(value))
+    .map(([k]) => k);
+const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe('compiled query shape', () => {
+  it('scans events once for every behavioural condition, grouped by stored id and merged per survivor', () => {
+    const q = compile([
+      { type: 'event', event: 'Top Up Completed', operator: 'gte', value: 2, window: { last: '7d' } },
+      { type: 'first_time', event: 'Signed Up', window: { last: '30d' } },
+      { type: 'stopped', event: 'Logged In', activeWithin: '30d', inactiveWithin: '7d' },
+      { type: 'sequence', steps: [{ event: 'A' }, { event: 'B' }], within: '1d' },
+      { type: 'lifecycle', stage: 'active' },
+      { type: 'rfm', tier: 'important-value' },
+      { type: 'churn_risk', level: 'high' },
+    ]);
+    expect(occurrences(q.sql, 'FROM events')).toBe(1);
+    expect(q.sql).toContain('GROUP BY sid');
+    expect(q.sql).toMatch(/LEFT JOIN \(\s*SELECT profile_id AS merged_id, argMax\(canonical_id, version\) AS survivor FROM profile_aliases/);
+    expect(q.sql).toContain("if(alias.survivor = '', src.sid, alias.survivor) AS pid");
+    expect(q.sql).toContain('AS lifecycle_stage');
+    expect(q.sql).toContain('AS rfm_tier');
+    expect(q.sql).toContain('AS churn_level');
+    // Retired (unmerged) profiles never come back.
+    expect(q.sql).toContain('HAVING argMax(deleted, version) = 1');
+    expect(q.params['ws']).toBe('ws_1');
+  });
+
+  it('adds the profiles without events only when the definition can hold for them', () => {
+    const did = compile([{ type: 'event', event: 'Top Up Completed' }]);
+    const didNot = compile([{ type: 'event', event: 'Top Up Completed', operator: 'eq', value: 0 }]);
+    const traitOnly = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }]);
+    const notDid = compile([{ type: 'not', condition: { type: 'event', event: 'Top Up Completed' } }]);
+    const orTrait = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }, { type: 'event', event: 'X' }], { match: 'or' });
+    const andTrait = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }, { type: 'event', event: 'X' }]);
+    // The universe branch: every profile, with empty aggregates (the retired-profiles set is another FROM profiles).
+    const universe = /\n\s*FROM profiles\n/;
+    expect(did.sql).not.toMatch(universe);
+    expect(andTrait.sql).not.toMatch(universe);
+    for (const q of [didNot, traitOnly, notDid, orTrait]) expect(q.sql).toMatch(universe);
+    expect(traitOnly.sql).not.toContain('FROM events');
+  });
+
+  it('computes identical aggregates once', () => {
+    const same = { type: 'event', event: 'Top Up Completed', window: { last: '7d' } };
+    const q = compile([same, { type: 'not', condition: same }, { ...same, operator: 'lt', value: 5 }], { match: 'or' });
+    expect(occurrences(q.sql, 'countIf(')).toBe(1);
+  });
+
+  it('wraps the membership query for count, pages and samples', () => {
+    const q = compile([{ type: 'event', event: 'X' }]);
+    expect(segmentCountQuery(q).sql).toMatch(/^SELECT count\(\) AS members FROM \(/);
+    const page = segmentPageQuery(q, { after: "p'1", limit: 50 });
+    expect(page.sql).toContain('WHERE pid > {page_after:String}');
+    expect(page.params).toMatchObject({ page_after: "p'1", page_limit: 50 });
+    expect(segmentSampleQuery(q, 10).sql).toContain('count() OVER () AS members');
+  });
+});
+
+describe('every literal is a bound parameter', () => {
+  const hostile = "x'); DROP TABLE events; --";
+  it.each([
+    ['trait key and value', { type: 'trait', trait: hostile, operator: 'eq', value: hostile }],
+    ['event name', { type: 'event', event: hostile }],
+    ['property path and value', { type: 'event', event: 'A', where: [{ property: [hostile], operator: 'contains', value: hostile }] }],
+    ['list values', { type: 'trait', trait: 'a', operator: 'in', value: [hostile, `${hostile}2`] }],
+    ['page name', { type: 'event', eventType: 'page', event: hostile }],
+    ['sequence step', { type: 'sequence', steps: [{ event: hostile }, { event: 'B' }], within: '1d' }],
+    ['stopped', { type: 'stopped', event: hostile, activeWithin: '30d', inactiveWithin: '1d' }],
+    ['nested trait path', { type: 'trait', trait: `a.${hostile}`, operator: 'exists' }],
+  ])('%s', (_name, condition) => {
+    const q = compile([condition]);
+    expect(q.sql).not.toContain('DROP');
+    expect(q.sql).not.toContain("'x'");
+    expect(Object.values(q.params).flat()).toContainEqual(expect.stringContaining(hostile));
+  });
+
+  it('binds numbers, windows and the time of the query', () => {
+    const q = compile([{ type: 'event', event: 'A', aggregate: { fn: 'sum', property: 'amount' }, operator: 'gt', value: 123.5, window: { last: '30d' } }]);
+    expect(paramsOf(q, 123.5)).toHaveLength(1);
+    expect(paramsOf(q, NOW - 30 * DAY)).toHaveLength(1);
+    expect(q.sql).not.toMatch(/\b123\.5\b|\b30\b/);
+  });
+
+  it('binds absolute windows as epoch milliseconds (to exclusive)', () => {
+    const q = compile([{ type: 'event', event: 'A', window: { from: '2026-01-01', to: '2026-02-01T00:00:00Z' } }]);
+    const from = paramsOf(q, Date.UTC(2026, 0, 1))[0];
+    const to = paramsOf(q, Date.UTC(2026, 1, 1))[0];
+    expect(q.sql).toContain(`timestamp >= fromUnixTimestamp64Milli({${from}:Int64}, 'UTC') AND timestamp < fromUnixTimestamp64Milli({${to}:Int64}, 'UTC')`);
+  });
+});
+
+describe('conditions', () => {
+  const sqlOf = (condition: unknown) => compile([condition]).sql;
+
+  it('trait tests read the latest, live version of the key; negative tests take the complement', () => {
+    const eq = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }]);
+    expect(eq.sql).toContain('pid IN (SELECT profile_id FROM profile_traits WHERE workspace_id = {ws:String} AND key = {');
+    expect(eq.sql).toContain("HAVING argMax(deleted, version) = 0 AND ifNull(JSONExtract(argMax(value, version), 'Nullable(String)') = {");
+    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'neq', value: 'pro' })).toContain('pid NOT IN (SELECT profile_id FROM profile_traits');
+    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'not_exists' })).toMatch(/pid NOT IN \(SELECT .* \(JSONType\(argMax\(value, version\)\) != 'Null'\)\)/);
+    expect(sqlOf({ type: 'trait', trait: 'age', operator: 'gte', value: 30 })).toContain("JSONExtract(argMax(value, version), 'Nullable(Float64)') >= {");
+    expect(sqlOf({ type: 'trait', trait: 'vip', operator: 'eq', value: true })).toContain("'Nullable(Bool)') = {");
+    expect(sqlOf({ type: 'trait', trait: 'signup', operator: 'before', value: { ago: '30d' } })).toContain('parseDateTime64BestEffortOrNull');
+  });
+
+  it('event conditions: property filters and aggregates', () => {
+    const sql = sqlOf({ type: 'event', event: 'Purchase', where: [{ property: 'card.type', operator: 'in', value: ['debit'] }], aggregate: { fn: 'avg', property: 'amount' }, operator: 'gte', value: 10 });
+    expect(sql).toMatch(/JSONExtract\(properties, \{p\d+:String\}, \{p\d+:String\}, 'Nullable\(String\)'\) IN \{p\d+:Array\(String\)\}/);
+    expect(sql).toContain('count(if(');
+    expect(sql).toMatch(/if\(b\d+ = 0, NULL, b\d+ \/ b\d+\)/);
+    expect(sqlOf({ type: 'event', eventType: 'identify', where: [{ property: 'plan', operator: 'exists' }] })).toContain('JSONType(traits,');
+    expect(sqlOf({ type: 'event', eventType: 'page', event: 'Home' })).toMatch(/name = \{p\d+:String\}/);
+  });
+
+  it('first time, stopped, sequence', () => {
+    expect(sqlOf({ type: 'first_time', event: 'A', window: { last: '7d' } })).toMatch(/min\(if\(.*, timestamp, NULL\)\) AS a0/);
+    expect(sqlOf({ type: 'stopped', event: 'A', activeWithin: '30d', inactiveWithin: '7d' })).toMatch(/b0 > 0 AND b1 = 0/);
+    const seq = sqlOf({ type: 'sequence', steps: [{ event: 'A' }, { event: 'B' }, { event: 'C' }], within: '2h' });
+    expect(seq).toContain("arrayReduce(concat('windowFunnel(', toString({");
+    expect(seq).toContain('groupArrayArray(a0)');
+    expect(seq).toMatch(/bitTest\(x_\.2, 2\)/);
+  });
+
+  it('segment membership is inlined, so the segment stays one query', () => {
+    const premium = def({ conditions: [{ type: 'trait', trait: 'plan', operator: 'eq', value: 'premium' }] });
+    const active = def({ conditions: [{ type: 'segment', segmentId: 'seg_p' }, { type: 'lifecycle', stage: 'active' }] });
+    const lookup = (id: string) => ({ seg_p: premium, seg_a: active })[id];
+    const q = compile([{ type: 'segment', segmentId: 'seg_a' }, { type: 'event', event: 'X' }], { lookup });
+    expect(occurrences(q.sql, 'FROM events')).toBe(1);
+    expect(q.sql).toContain('FROM profile_traits');
+    expect(q.sql).toContain('lifecycle_stage IN');
+  });
+
+  it('rejects cycles, missing references and runaway inlining with the path of the reference', () => {
+    const a = def({ conditions: [{ type: 'segment', segmentId: 'seg_b' }] });
+    const b = def({ conditions: [{ type: 'not', condition: { type: 'segment', segmentId: 'seg_a' } }] });
+    const lookup = (id: string) => ({ seg_a: a, seg_b: b })[id];
+    const err = catchError(() => compile([{ type: 'event', event: 'X' }, { type: 'segment', segmentId: 'seg_a' }], { lookup }));
+    expect(err.message).toBe('segment references form a cycle: seg_a → seg_b → seg_a');
+    expect(err.path).toEqual(['conditions', 1, 'segmentId']);
+    expect(catchError(() => compile([{ type: 'segment', segmentId: 'nope' }])).message).toBe('no segment nope in this workspace');
+    // 40 references to a segment of 40 conditions: more than the inlining budget.
+    const wide = def({ conditions: Array.from({ length: 40 }, () => ({ type: 'event', event: 'X' })) });
+    const many = catchError(() => compile(Array.from({ length: 40 }, () => ({ type: 'segment', segmentId: 'w' })), { lookup: () => wide }));
+    expect(many.message).toContain(`more than ${DEFINITION_LIMITS.maxInlinedConditions} conditions`);
+  });
+
+  it('uses the workspace settings of the built-ins', () => {
+    const settings = resolveSegmentSettings({ lifecycle: { activeDays: 3, churnedDays: 10 }, rfm: { paidEvents: ['Paid'], thresholds: { frequency: 4 } } });
+    const q = compileSegment({ definition: def({ conditions: [{ type: 'lifecycle', stage: 'dormant' }, { type: 'rfm', tier: 'general-value' }] }), workspaceId: 'w', now: NOW, settings });
+    expect(paramsOf(q, NOW - 3 * DAY)).toHaveLength(1);
+    expect(paramsOf(q, NOW - 10 * DAY)).toHaveLength(1);
+    expect(paramsOf(q, ['Paid'])).toHaveLength(1);
+    expect(paramsOf(q, 4)).toHaveLength(1);
+    // Median thresholds are window functions for the two measures left unset.
+    expect(occurrences(q.sql, 'quantileExactLowIf(0.5)')).toBe(2);
+  });
+});
+
+function catchError(fn: () => unknown): SegmentCompileError {
+  try {
+    fn();
+  } catch (err) {
+    if (isSegmentCompileError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a SegmentCompileError');
+}

@@ -1,0 +1,136 @@
+import type { EventMatcher } from '../definition/conditions.js';
+import { pathKeys, type PropertyPath } from '../definition/primitives.js';
+import { filterSql, jsonExtract, type SqlContext } from './values.js';
+
+/**
+ * Per-profile aggregates of the events scan. Each is computed twice: per
+ * stored profile id while scanning `events` (layer 1, `a<i>`), then merged per
+ * surviving profile (layer 2, `b<i>`), so events stored under a merged-away id
+ * count for its survivor. Only aggregates whose partial results merge exactly
+ * are used: counts and sums add, minima and maxima combine, arrays concatenate.
+ */
+export type Merge = 'sum' | 'min' | 'max' | 'concat' | 'union';
+
+interface PartialSpec {
+  /** Aggregate over the events rows of one stored profile id. */
+  sql: string;
+  /** Its ClickHouse type (also of the neutral value). */
+  type: string;
+  /** The value for a profile without events. */
+  neutral: string;
+  merge: Merge;
+  /** A condition on the row that the aggregate needs (for the scan's WHERE). */
+  rows: string;
+}
+
+const MERGE_SQL: Record<Merge, (col: string) => string> = {
+  sum: (c) => `sum(${c})`,
+  min: (c) => `min(${c})`,
+  max: (c) => `max(${c})`,
+  concat: (c) => `groupArrayArray(${c})`,
+  union: (c) => `groupUniqArrayArray(${c})`,
+};
+
+const TS_TYPE = "Nullable(DateTime64(3, 'UTC'))";
+
+export class Partials {
+  readonly #specs: PartialSpec[] = [];
+  readonly #byKey = new Map<string, string>();
+
+  get size(): number {
+    return this.#specs.length;
+  }
+
+  /** Registers an aggregate; identical aggregates (same SQL, same parameters) are computed once. */
+  #add(spec: PartialSpec): string {
+    const key = `${spec.merge}|${spec.sql}`;
+    const known = this.#byKey.get(key);
+    if (known !== undefined) return known;
+    const name = `b${this.#specs.length}`;
+    this.#specs.push(spec);
+    this.#byKey.set(key, name);
+    return name;
+  }
+
+  /** Number of matching events. */
+  count(rows: string): string {
+    return this.#add({ sql: `countIf(${rows})`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows });
+  }
+
+  /** Sum / min / max of a numeric value over matching events; NULL when no event has the value. */
+  value(rows: string, value: string, fn: 'sum' | 'min' | 'max'): string {
+    return this.#add({ sql: `${fn}(if(${rows}, ${value}, NULL))`, type: 'Nullable(Float64)', neutral: 'CAST(NULL AS Nullable(Float64))', merge: fn, rows });
+  }
+
+  /** Number of matching events that have the value. */
+  valueCount(rows: string, value: string): string {
+    return this.#add({ sql: `count(if(${rows}, ${value}, NULL))`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows });
+  }
+
+  /** Earliest or latest time of a matching event; NULL when none. */
+  time(rows: string, fn: 'min' | 'max'): string {
+    return this.#add({ sql: `${fn}(if(${rows}, timestamp, NULL))`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows });
+  }
+
+  /** Distinct UTC dates of matching events. */
+  days(rows: string): string {
+    return this.#add({ sql: `groupUniqArrayIf(toDate(timestamp, 'UTC'), ${rows})`, type: 'Array(Date)', neutral: 'CAST([] AS Array(Date))', merge: 'union', rows });
+  }
+
+  /** (epoch seconds, bit mask of the steps it matches) of every event matching a step. */
+  steps(stepRows: readonly string[], window: string | undefined): string {
+    const mask = stepRows.map((s, i) => `${2 ** i} * (${s})`).join(' + ');
+    const any = stepRows.map((s) => `(${s})`).join(' OR ');
+    const rows = window === undefined ? `(${any})` : `(${any}) AND ${window}`;
+    const type = 'Array(Tuple(UInt32, UInt16))';
+    return this.#add({
+      sql: `groupArrayIf((toUInt32(toUnixTimestamp(timestamp)), toUInt16(${mask})), ${rows})`,
+      type,
+      neutral: `CAST([] AS ${type})`,
+      merge: 'concat',
+      rows,
+    });
+  }
+
+  /** `a<i>` columns of the events scan. */
+  scanColumns(): string[] {
+    return this.#specs.map((s, i) => `${s.sql} AS a${i}`);
+  }
+
+  /** The same columns for profiles without events. */
+  neutralColumns(): string[] {
+    return this.#specs.map((s, i) => `${s.neutral} AS a${i}`);
+  }
+
+  /** `b<i>` columns: layer-1 results merged per surviving profile. */
+  mergeColumns(): string[] {
+    return this.#specs.map((s, i) => `${MERGE_SQL[s.merge](`a${i}`)} AS b${i}`);
+  }
+
+  /** Rows any aggregate looks at: the scan skips the others. */
+  rowFilter(): string {
+    return [...new Set(this.#specs.map((s) => `(${s.rows})`))].join(' OR ');
+  }
+}
+
+/** Events a matcher selects, as a row condition on `events`. */
+export function matcherSql(ctx: SqlContext, m: EventMatcher): string {
+  const parts = [`type = ${ctx.params.bind(m.eventType, 'String')}`];
+  if (m.event !== undefined) {
+    const column = m.eventType === 'page' || m.eventType === 'screen' ? 'name' : 'event';
+    parts.push(`${column} = ${ctx.params.bind(m.event, 'String')}`);
+  }
+  const json = jsonColumn(m.eventType);
+  for (const f of m.where) parts.push(filterSql(ctx, json, pathKeys(f.property), f));
+  return parts.join(' AND ');
+}
+
+/** Where an event type keeps its data: identify and group events have traits, the others properties. */
+export function jsonColumn(eventType: string): string {
+  return eventType === 'identify' || eventType === 'group' ? 'traits' : 'properties';
+}
+
+/** A numeric property of the event (NULL when missing or not a number). */
+export function numericProperty(ctx: SqlContext, eventType: string, path: PropertyPath): string {
+  return jsonExtract(ctx, jsonColumn(eventType), pathKeys(path), 'Nullable(Float64)');
+}
