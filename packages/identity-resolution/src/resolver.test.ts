@@ -288,6 +288,33 @@ describe('Resolver: traits', () => {
   });
 });
 
+describe("Resolver: owners found in the first owner's own identifier list", () => {
+  it('does not take an identifier of another type with the same value for one of the profile\'s', () => {
+    const { send } = setup();
+    const user = send({ type: 'identify', userId: 'u1', anonymousId: 'x1' });
+    const device = send({ context: { device: { id: 'x1' } }, userId: 'u1' });
+    expect(device.profileId).toBe(user.profileId);
+    expect(device.attached).toEqual([expect.objectContaining({ type: 'device_id', value: 'x1' })]);
+    // Owned by another profile: merged, not mistaken for the user's anonymous id.
+    const other = send({ context: { device: { id: 'x2' } } });
+    send({ type: 'identify', userId: 'u1', anonymousId: 'x2' });
+    const merging = send({ userId: 'u1', context: { device: { id: 'x2' } } });
+    expect(merging.merges).toEqual([expect.objectContaining({ from: other.profileId, into: user.profileId })]);
+  });
+
+  it('resolves identifiers of profiles larger than the scanned list through the index', () => {
+    const { send, store } = setup({ types: { device_id: { limit: 40 } } });
+    const user = send({ type: 'identify', userId: 'u1' });
+    for (let i = 0; i < 24; i++) send({ userId: 'u1', context: { device: { id: `d${i}` } } });
+    expect(store.identifiersOf(user.profileId!)).toHaveLength(25);
+    const again = send({ userId: 'u1', context: { device: { id: 'd23' } } });
+    expect(again).toMatchObject({ profileId: user.profileId, attached: [], merges: [], dropped: [] });
+    const other = send({ context: { device: { id: 'd99' } } });
+    const merging = send({ userId: 'u1', context: { device: { id: 'd99' } } });
+    expect(merging.merges).toEqual([expect.objectContaining({ from: other.profileId, into: user.profileId })]);
+  });
+});
+
 describe('Resolver: regressions from the known failure modes (identity-rules.md)', () => {
   it('junk ids (undefined, [object Object], null) do not merge everyone', () => {
     const { send, store } = setup();

@@ -123,6 +123,27 @@ function conflict(
   return identifiers + owner.identifierCount > config.maxIdentifiersPerProfile ? 'identifier_cap' : undefined;
 }
 
+/** Profiles with up to this many identifiers are scanned before the store's index is asked. */
+const SCAN_MEMBERS = 16;
+
+/**
+ * The canonical owner of `id`. An identifier of the profile the walk found first is looked for in
+ * that profile's own short list before the store's index: an identify of a known user re-sends
+ * identifiers the profile already has, and a lookup in the index (large maps, a fresh string to hash)
+ * costs cache misses the short list, read anyway for the profile, does not. `identifiersOf(p)` lists
+ * exactly the identifiers whose owner is `p`, so both give the same answer.
+ */
+function ownerOf(store: IdentityStore, walk: Walk, id: Identifier): ProfileId | undefined {
+  const first = walk.owners[0];
+  if (first !== undefined) {
+    const members = store.identifiersOf(first);
+    if (members.length <= SCAN_MEMBERS) {
+      for (const member of members) if (member.value === id.value && member.type === id.type) return first;
+    }
+  }
+  return store.owner(id);
+}
+
 export interface SelectOptions {
   /** Identifiers to leave out as owned by profiles outside the recomputed set (recompute only). */
   readonly isForeign?: ((identifier: Identifier) => boolean) | undefined;
@@ -153,7 +174,7 @@ export function selectIdentifiers(
       drop(walk, id, 'limit_conflict', 'owned_elsewhere');
       continue;
     }
-    const owner = store.owner(id);
+    const owner = ownerOf(store, walk, id);
     if (owner !== undefined && walk.owners.includes(owner)) {
       walk.kept = append(walk.kept, id);
       continue;
