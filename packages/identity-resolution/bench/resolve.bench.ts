@@ -2,12 +2,17 @@
  * Resolutions per second, in-process, with a realistic mix, against a bare Map-lookup baseline
  * measured in the same run (the machine is shared: compare ratios, not absolute figures).
  *
- *   pnpm bench:identity   (root; env BENCH_EVENTS, BENCH_ROUNDS, BENCH_USERS override the sizes)
+ *   pnpm bench:identity   (root; env BENCH_EVENTS, BENCH_ROUNDS, BENCH_USERS override the sizes,
+ *                          BENCH_PATHS=mix,track,... runs only some rows)
+ *
+ * Rates are given per wall-clock second and per CPU second of the process: on a shared machine the
+ * CPU figure is the steadier one (it does not count time the cores spent on other work).
  *
  * Mix per round: 80% track events from a known anonymous id, 15% identify events of known users
  * (user_id + email + anonymous id + traits), 5% identify events that merge an anonymous-only profile
  * into a known user. Each round starts from a fresh, pre-warmed store.
  */
+import { loadavg } from 'node:os';
 import {
   MemoryIdentityStore,
   resolveIdentityConfig,
@@ -108,33 +113,53 @@ function freshResolver(): Resolver {
   return resolver;
 }
 
-// Collect before each timed section so one path does not pay for another's garbage.
-const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+interface Timing {
+  /** Wall-clock seconds. */
+  readonly wall: number;
+  /**
+   * CPU seconds of the process (all its threads, so GC helpers count). Unlike wall time it does not
+   * grow while other work on the shared machine holds the cores.
+   */
+  readonly cpu: number;
+}
 
-/** Seconds spent in `run` over every batch, parsing (and `prepare`) untimed. */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * Time spent in `run` over every batch, parsing (and `prepare`) untimed. No forced GC between
+ * sections (there used to be one): a full GC collects the hidden classes of the previous section's
+ * parsed events, which deoptimizes the resolver code that checked them ("weak objects"), so every
+ * section started by re-warming the JIT (merge events measured 2.5x slower). Earlier garbage is
+ * collected as it would be in a running server, concurrently; medians over rounds absorb it.
+ */
 function timeBatches<T>(
   batches: readonly string[],
   prepare: (batch: ResolvableEvent[]) => T[],
   run: (items: T[]) => number,
-): number {
-  collect();
+): Timing {
   let nanos = 0n;
+  let cpu = 0;
   let check = 0;
   for (const json of batches) {
     const items = prepare(JSON.parse(json) as ResolvableEvent[]);
+    const cpuStart = cpuSeconds();
     const start = process.hrtime.bigint();
     check += run(items);
     nanos += process.hrtime.bigint() - start;
+    cpu += cpuSeconds() - cpuStart;
   }
   if (check < 0) throw new Error('unreachable: keeps the loops from being optimized away');
-  return Number(nanos) / 1e9;
+  return { wall: Number(nanos) / 1e9, cpu };
 }
 
 const asIs = (batch: ResolvableEvent[]) => batch;
 
 /** Baseline: what any resolver must at least do, one Map lookup of the event's id. */
 const lookup = new Map<string, string>(users.map((u) => [u.anonymousId, u.userId]));
-function baseline(): number {
+function baseline(): Timing {
   return timeBatches(mix, asIs, (batch) => {
     let found = 0;
     for (const e of batch) if (lookup.get(e.anonymousId as string) !== undefined) found++;
@@ -142,7 +167,7 @@ function baseline(): number {
   });
 }
 
-function fullPath(batches: readonly string[] = mix): number {
+function fullPath(batches: readonly string[] = mix): Timing {
   const resolver = freshResolver();
   return timeBatches(batches, asIs, function timedResolveEvents(batch) {
     let merges = 0;
@@ -151,50 +176,70 @@ function fullPath(batches: readonly string[] = mix): number {
   });
 }
 
-function resolveOnly(): number {
+/** Extraction as the ingestion API does it: the whole batch first (it loads unknown identifiers), then resolution. */
+const extract = (batch: ResolvableEvent[]) => batch.map((e): ResolveInput => toResolveInput(e, config));
+function resolveAll(resolver: Resolver, inputs: readonly ResolveInput[]): number {
+  let merges = 0;
+  for (const input of inputs) merges += resolver.resolve(input).merges.length;
+  return merges;
+}
+
+/** The ingestion API's calls: `toResolveInput` for the batch, then `resolve` per event. */
+function apiPath(batches: readonly string[] = mix): Timing {
   const resolver = freshResolver();
-  return timeBatches(
-    mix,
-    (batch) => batch.map((e): ResolveInput => toResolveInput(e, config)),
-    (inputs) => {
-      let merges = 0;
-      for (const input of inputs) merges += resolver.resolve(input).merges.length;
-      return merges;
-    },
-  );
+  return timeBatches(batches, asIs, (batch) => resolveAll(resolver, extract(batch)));
+}
+
+function resolveOnly(): Timing {
+  const resolver = freshResolver();
+  return timeBatches(mix, extract, (inputs) => resolveAll(resolver, inputs));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: Record<string, { events: number; seconds: number[] }> = {
-  'baseline (Map.get per event)': { events: EVENTS, seconds: [] },
-  'resolveEvent, the mix': { events: EVENTS, seconds: [] },
-  'resolve, the mix (extraction untimed)': { events: EVENTS, seconds: [] },
-  'resolveEvent, track events only (80%)': { events: count(subsets.track), seconds: [] },
-  'resolveEvent, identify events only (15%)': { events: count(subsets.identify), seconds: [] },
-  'resolveEvent, merging identify events only (5%)': { events: count(subsets.merge), seconds: [] },
-};
-const runs: Record<string, () => number> = {
-  'baseline (Map.get per event)': baseline,
-  'resolveEvent, the mix': () => fullPath(),
-  'resolve, the mix (extraction untimed)': resolveOnly,
-  'resolveEvent, track events only (80%)': () => fullPath(subsets.track),
-  'resolveEvent, identify events only (15%)': () => fullPath(subsets.identify),
-  'resolveEvent, merging identify events only (5%)': () => fullPath(subsets.merge),
-};
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, run] of Object.entries(runs)) rows[name]!.seconds.push(run());
+interface Path {
+  readonly name: string;
+  readonly events: number;
+  readonly run: () => Timing;
+  readonly timings: Timing[];
 }
+const path = (name: string, events: number, run: () => Timing): Path => ({ name, events, run, timings: [] });
+const paths: Record<string, Path> = {
+  baseline: path('baseline (Map.get per event)', EVENTS, baseline),
+  mix: path('resolveEvent, the mix', EVENTS, () => fullPath()),
+  api: path('toResolveInput + resolve, the mix (the ingestion API calls)', EVENTS, () => apiPath()),
+  resolve: path('resolve, the mix (extraction untimed)', EVENTS, resolveOnly),
+  track: path('resolveEvent, track events only (80%)', count(subsets.track), () => fullPath(subsets.track)),
+  apiTrack: path('toResolveInput + resolve, track events only', count(subsets.track), () => apiPath(subsets.track)),
+  identify: path('resolveEvent, identify events only (15%)', count(subsets.identify), () => fullPath(subsets.identify)),
+  merge: path('resolveEvent, merging identify events only (5%)', count(subsets.merge), () => fullPath(subsets.merge)),
+};
+// BENCH_PATHS=mix,track runs only those rows (e.g. under --cpu-prof); the baseline always runs.
+const wanted = new Set(['baseline', ...(process.env['BENCH_PATHS'] ?? Object.keys(paths).join(',')).split(',')]);
+const selected = Object.entries(paths)
+  .filter(([key]) => wanted.has(key))
+  .map(([, p]) => p);
+const loadBefore = loadavg();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const p of selected) p.timings.push(p.run());
+}
+const loadAfter = loadavg();
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const base0 = EVENTS / median(rows['baseline (Map.get per event)']!.seconds);
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+const rate = (p: Path, of: (t: Timing) => number) => p.events / median(p.timings.map(of));
+const baselinePath = paths['baseline']!;
 console.log(
   `node ${process.version}, ${EVENTS.toLocaleString('en-US')} events x ${ROUNDS} rounds, ` +
-    `${USERS.toLocaleString('en-US')} known users, batches of ${BATCH}`,
+    `${USERS.toLocaleString('en-US')} known users, batches of ${BATCH}; ` +
+    `load average ${load(loadBefore)} before, ${load(loadAfter)} after`,
 );
-console.log('| path | median events/s | best events/s | baseline / path |');
-console.log('|---|---:|---:|---:|');
-for (const [name, { events: n, seconds }] of Object.entries(rows)) {
-  const med = n / median(seconds);
-  const best = n / Math.min(...seconds);
-  console.log(`| ${name} | ${fmt(med)} | ${fmt(best)} | ${(base0 / med).toFixed(1)}x |`);
+console.log('| path | median events/s | best events/s | median events/CPU-s | baseline / path (wall) | (CPU) |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const p of selected) {
+  const wall = rate(p, (t) => t.wall);
+  const cpu = rate(p, (t) => t.cpu);
+  const best = p.events / Math.min(...p.timings.map((t) => t.wall));
+  const ratioWall = rate(baselinePath, (t) => t.wall) / wall;
+  const ratioCpu = rate(baselinePath, (t) => t.cpu) / cpu;
+  console.log(`| ${p.name} | ${fmt(wall)} | ${fmt(best)} | ${fmt(cpu)} | ${ratioWall.toFixed(1)}x | ${ratioCpu.toFixed(1)}x |`);
 }

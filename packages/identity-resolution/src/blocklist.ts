@@ -29,7 +29,8 @@ export const BLOCKED_VALUES: readonly string[] = Object.freeze([
 export const BLOCKED_EMAILS: readonly string[] = Object.freeze(['test@test.com', 'test@example.com', 'example@example.com']);
 
 const ZEROS_AND_DASHES = /^[0-]*$/;
-const NO_REPLY = /^no-?reply$/;
+/** `^no-?reply$` on the local part of a valid email (its only `@` ends it), without slicing it out. */
+const NO_REPLY = /^no-?reply@/;
 
 /** The compiled form of the built-in list plus a workspace blocklist. */
 export interface CompiledBlocklist {
@@ -62,8 +63,14 @@ function unquote(value: string): string | undefined {
   return isQuote && value.charCodeAt(value.length - 1) === first ? value.slice(1, -1).trim() : undefined;
 }
 
+/** `^[0-]*$`; long values are checked on every event, and almost none starts with 0 or -. */
+function zerosAndDashes(value: string): boolean {
+  const first = value.charCodeAt(0);
+  return value === '' || ((first === 48 /* 0 */ || first === 45) /* - */ && ZEROS_AND_DASHES.test(value));
+}
+
 function listed(value: string, list: CompiledBlocklist): DropDetail | undefined {
-  if (builtin.has(value) || ZEROS_AND_DASHES.test(value)) return 'blocked_value';
+  if (builtin.has(value) || zerosAndDashes(value)) return 'blocked_value';
   if (list.anyType.has(value)) return 'workspace_blocklist';
   return undefined;
 }
@@ -79,7 +86,7 @@ export function blockedDetail(
   list: CompiledBlocklist,
 ): DropDetail | undefined {
   const part = blockablePart(normalizer, value);
-  if (part.length <= list.maxLength || ZEROS_AND_DASHES.test(part)) {
+  if (part.length <= list.maxLength || zerosAndDashes(part)) {
     const lower = part.toLowerCase();
     const direct = listed(lower, list);
     if (direct !== undefined) return direct;
@@ -88,7 +95,7 @@ export function blockedDetail(
     if (quoted !== undefined) return quoted;
   }
   if (normalizer === 'email') {
-    if (blockedEmails.has(value) || NO_REPLY.test(value.slice(0, value.indexOf('@')))) return 'blocked_value';
+    if (blockedEmails.has(value) || NO_REPLY.test(value)) return 'blocked_value';
   }
   if (list.typed.size > 0 && list.typed.has(typedKey(type, value))) return 'workspace_blocklist';
   return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveIdentityConfig } from './config.js';
-import { extractIdentifiers } from './extract.js';
+import { extractAll, extractIdentifiers, extractSole, soleAnonymousId } from './extract.js';
 
 const config = resolveIdentityConfig();
 
@@ -109,5 +109,84 @@ describe('extractIdentifiers', () => {
       ['user_id', 'blocked'],
       ['anonymous_id', 'blocked'],
     ]);
+  });
+});
+
+describe('the shortcut for events whose only identifier is an anonymous id (soleAnonymousId, extractSole)', () => {
+  it('applies when anonymousId is the only identifier source present', () => {
+    const sole = [
+      { type: 'track', anonymousId: 'A1' },
+      { type: 'track', anonymousId: 'A1', userId: null, context: { page: { path: '/' }, traits: { name: 'x' }, device: {} } },
+      { type: 'track', anonymousId: 'A1', context: { traits: { email: null, phone: undefined }, device: { id: null }, externalIds: null } },
+      { type: 'page', anonymousId: 'A1', context: null },
+      { type: 'screen', anonymousId: 'A1', context: ['not', 'an', 'object'] },
+      { type: 'identify', anonymousId: 'A1', traits: { plan: 'pro', email: null } },
+      // Top-level traits of other event types are not identifier sources (same as extraction).
+      { type: 'group', anonymousId: 'A1', traits: { email: 'billing@acme.example' } },
+      { type: 'alias', anonymousId: 'A1', previousId: null },
+    ];
+    for (const event of sole) {
+      expect(soleAnonymousId(event), JSON.stringify(event)).toBe('A1');
+      expect(extractIdentifiers(event, config), JSON.stringify(event)).toEqual(extractAll(event, config));
+    }
+  });
+
+  it('does not apply when another source is present, even empty or invalid, or anonymousId is not a string', () => {
+    const others = [
+      { type: 'track', anonymousId: 'a1', userId: 'u1' },
+      { type: 'track', anonymousId: 'a1', userId: '' },
+      { type: 'track', anonymousId: 'a1', userId: 0 },
+      { type: 'track', anonymousId: 'a1', userId: {} },
+      { type: 'identify', anonymousId: 'a1', traits: { email: 'a@b.co' } },
+      { type: 'identify', anonymousId: 'a1', traits: { email: '' } },
+      { type: 'identify', anonymousId: 'a1', traits: { phone: 'not a phone' } },
+      { type: 'track', anonymousId: 'a1', context: { traits: { email: {} } } },
+      { type: 'track', anonymousId: 'a1', context: { traits: { phone: '+8613812345678' } } },
+      { type: 'track', anonymousId: 'a1', context: { device: { id: 'd1' } } },
+      { type: 'track', anonymousId: 'a1', context: { device: { id: '' } } },
+      { type: 'track', anonymousId: 'a1', context: { externalIds: [] } },
+      { type: 'track', anonymousId: 'a1', context: { externalIds: 'wx1/o1' } },
+      { type: 'track', anonymousId: 'a1', context: { externalIds: [{ type: 'wechat_openid', id: 'wx1/o1' }] } },
+      { type: 'alias', anonymousId: 'a1', previousId: 'a0' },
+      { type: 'alias', anonymousId: 'a1', previousId: 7 },
+      // Numbers are valid ids (as decimal text) but rare: the full walk handles them.
+      { type: 'track', anonymousId: 7 },
+      { type: 'track', anonymousId: null },
+      { type: 'track' },
+      { type: 'track', anonymousId: {} },
+      { type: 'track', anonymousId: true },
+    ];
+    for (const event of others) {
+      expect(soleAnonymousId(event), JSON.stringify(event)).toBeUndefined();
+      expect(extractSole(event, config), JSON.stringify(event)).toBeUndefined();
+    }
+  });
+
+  it('normalizes, blocks and drops the value exactly as the full walk does, under any configuration', () => {
+    const uuid = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const values = ['a1', ' a1 ', 'ａ１', uuid, uuid.toUpperCase(), ` ${uuid.toUpperCase()}\t`, 'Kiosk', '"null"', 'NULL', 'Anonymous', '', '   ', '000', '--', 'x'.repeat(300)];
+    const configs = [
+      config,
+      resolveIdentityConfig({ blocklist: ['kiosk', { type: 'anonymous_id', value: 'a1' }] }),
+      resolveIdentityConfig({ types: { anonymous_id: { normalizer: 'exact' } } }),
+    ];
+    for (const c of configs) {
+      for (const anonymousId of values) {
+        const event = { type: 'track', anonymousId };
+        expect(extractSole(event, c), anonymousId).toBeDefined();
+        expect(extractIdentifiers(event, c), anonymousId).toEqual(extractAll(event, c));
+      }
+    }
+    // What those equalities cover, spelled out for a few values.
+    const [defaults, blocking, exact] = configs as [typeof config, typeof config, typeof config];
+    const track = (anonymousId: string) => ({ type: 'track', anonymousId });
+    expect(extractSole(track(` ${uuid.toUpperCase()}\t`), defaults)).toEqual({ type: 'anonymous_id', value: uuid });
+    expect(extractSole(track(uuid.toUpperCase()), exact)).toEqual({ type: 'anonymous_id', value: uuid.toUpperCase() });
+    expect(extractSole(track('ａ１'), defaults)).toEqual({ type: 'anonymous_id', value: 'a1' });
+    expect(extractSole(track('"null"'), defaults)).toMatchObject({ reason: 'blocked', detail: 'blocked_value' });
+    expect(extractSole(track(' a1 '), blocking)).toMatchObject({ reason: 'blocked', detail: 'workspace_blocklist' });
+    expect(extractSole(track('Kiosk'), blocking)).toMatchObject({ reason: 'blocked', detail: 'workspace_blocklist' });
+    expect(extractSole(track('   '), defaults)).toMatchObject({ reason: 'invalid', detail: 'empty' });
+    expect(extractIdentifiers(track('"null"'), defaults).identifiers).toEqual([]);
   });
 });

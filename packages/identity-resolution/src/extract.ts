@@ -37,6 +37,11 @@ interface Out {
   dropped: DroppedIdentifier[] | undefined;
 }
 
+/** Not sent: SDKs send `null` for anonymous users. */
+function absent(value: unknown): value is null | undefined {
+  return value === undefined || value === null;
+}
+
 function drop(out: Out, entry: DroppedIdentifier): void {
   (out.dropped ??= []).push(entry);
 }
@@ -46,7 +51,7 @@ function drop(out: Out, entry: DroppedIdentifier): void {
  * are fields of types the workspace disabled; unknown types from externalIds are reported.
  */
 function add(out: Out, type: string, raw: unknown, reportUnknown = false): void {
-  if (raw === undefined || raw === null) return;
+  if (absent(raw)) return;
   if (!reportUnknown && !out.config.types.has(type)) return;
   const result = normalizeOrDrop(type, raw, out.config);
   if ('reason' in result) return drop(out, result);
@@ -55,7 +60,7 @@ function add(out: Out, type: string, raw: unknown, reportUnknown = false): void 
 }
 
 function addExternalIds(out: Out, list: unknown): void {
-  if (list === undefined || list === null) return;
+  if (absent(list)) return;
   if (!Array.isArray(list)) return drop(out, { type: 'external_id', value: '', reason: 'invalid', detail: 'not_a_string' });
   for (const item of list) {
     const entry = asObject(item);
@@ -67,6 +72,17 @@ function addExternalIds(out: Out, list: unknown): void {
 
 /** Extract and normalize the identifiers of one event. Pure: alias typing is left to the resolver. */
 export function extractIdentifiers(event: IdentityEvent, config: IdentityConfig): ExtractedIdentifiers {
+  // Most events carry only an anonymous id: one read instead of the walk over every source.
+  const sole = extractSole(event, config);
+  if (sole === undefined) return extractAll(event, config);
+  return 'reason' in sole ? { identifiers: NONE, dropped: [sole] } : { identifiers: [sole], dropped: NONE };
+}
+
+/**
+ * `extractIdentifiers` without the shortcut for events with a sole anonymous id: every source is read
+ * in turn. Exported for the tests that check the shortcut gives the same result.
+ */
+export function extractAll(event: IdentityEvent, config: IdentityConfig): ExtractedIdentifiers {
   const out: Out = { config, identifiers: [], dropped: undefined };
   add(out, 'user_id', event.userId);
   add(out, 'anonymous_id', event.anonymousId);
@@ -89,7 +105,7 @@ export function extractIdentifiers(event: IdentityEvent, config: IdentityConfig)
   }
 
   let previousId: string | undefined;
-  if (event.type === 'alias' && event.previousId !== undefined && event.previousId !== null) {
+  if (event.type === 'alias' && !absent(event.previousId)) {
     previousId = asText(event.previousId);
     if (previousId === undefined) drop(out, { type: 'anonymous_id', value: '', reason: 'invalid', detail: 'not_a_string' });
   }
@@ -97,4 +113,36 @@ export function extractIdentifiers(event: IdentityEvent, config: IdentityConfig)
   return previousId === undefined
     ? { identifiers: out.identifiers, dropped }
     : { identifiers: out.identifiers, dropped, previousId };
+}
+
+function hasContactIds(traits: Obj | undefined): boolean {
+  return traits !== undefined && (!absent(traits['email']) || !absent(traits['phone']));
+}
+
+/**
+ * The raw `anonymousId` of an event whose only identifier source is its anonymousId (the common
+ * track/page/screen event), else undefined. Mirrors `extractAll`: every other source it reads is
+ * absent, so `extractAll` would normalize this one value and nothing else (the shortcut in
+ * `extractIdentifiers` relies on that; keep the two in step). Conservative where that is cheaper:
+ * present values of disabled types, empty externalIds and numeric anonymous ids take the full walk.
+ */
+export function soleAnonymousId(event: IdentityEvent): string | undefined {
+  const raw = event.anonymousId;
+  if (typeof raw !== 'string' || !absent(event.userId)) return undefined;
+  if (event.type === 'alias' && !absent(event.previousId)) return undefined;
+  if (event.type === 'identify' && hasContactIds(asObject(event.traits))) return undefined;
+  const context = asObject(event.context);
+  if (context === undefined) return raw;
+  if (hasContactIds(asObject(context['traits'])) || !absent(context['externalIds'])) return undefined;
+  const device = asObject(context['device']);
+  return device === undefined || absent(device['id']) ? raw : undefined;
+}
+
+/**
+ * The identifier (or its drop) of an event whose only identifier source is its anonymousId (see
+ * `soleAnonymousId`), normalized as `extractAll` would; undefined for any other event.
+ */
+export function extractSole(event: IdentityEvent, config: IdentityConfig): Identifier | DroppedIdentifier | undefined {
+  const raw = soleAnonymousId(event);
+  return raw === undefined ? undefined : normalizeOrDrop('anonymous_id', raw, config);
 }

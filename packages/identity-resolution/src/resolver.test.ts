@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveIdentityConfig, type IdentityOptions } from './config.js';
+import { resolveIdentityConfig, type IdentityConfig, type IdentityOptions } from './config.js';
+import { extractAll, extractIdentifiers, extractSole } from './extract.js';
 import { MemoryIdentityStore } from './memory-store.js';
 import { defaultProfileId } from './profile-id.js';
-import { Resolver, type ResolvableEvent } from './resolver.js';
+import { Resolver, toResolveInput, type ResolvableEvent, type ResolveInput, type ResolveResult } from './resolver.js';
 import { traitValues } from './traits.js';
 
 function setup(options: IdentityOptions = {}) {
@@ -286,6 +288,33 @@ describe('Resolver: traits', () => {
   });
 });
 
+describe("Resolver: owners found in the first owner's own identifier list", () => {
+  it('does not take an identifier of another type with the same value for one of the profile\'s', () => {
+    const { send } = setup();
+    const user = send({ type: 'identify', userId: 'u1', anonymousId: 'x1' });
+    const device = send({ context: { device: { id: 'x1' } }, userId: 'u1' });
+    expect(device.profileId).toBe(user.profileId);
+    expect(device.attached).toEqual([expect.objectContaining({ type: 'device_id', value: 'x1' })]);
+    // Owned by another profile: merged, not mistaken for the user's anonymous id.
+    const other = send({ context: { device: { id: 'x2' } } });
+    send({ type: 'identify', userId: 'u1', anonymousId: 'x2' });
+    const merging = send({ userId: 'u1', context: { device: { id: 'x2' } } });
+    expect(merging.merges).toEqual([expect.objectContaining({ from: other.profileId, into: user.profileId })]);
+  });
+
+  it('resolves identifiers of profiles larger than the scanned list through the index', () => {
+    const { send, store } = setup({ types: { device_id: { limit: 40 } } });
+    const user = send({ type: 'identify', userId: 'u1' });
+    for (let i = 0; i < 24; i++) send({ userId: 'u1', context: { device: { id: `d${i}` } } });
+    expect(store.identifiersOf(user.profileId!)).toHaveLength(25);
+    const again = send({ userId: 'u1', context: { device: { id: 'd23' } } });
+    expect(again).toMatchObject({ profileId: user.profileId, attached: [], merges: [], dropped: [] });
+    const other = send({ context: { device: { id: 'd99' } } });
+    const merging = send({ userId: 'u1', context: { device: { id: 'd99' } } });
+    expect(merging.merges).toEqual([expect.objectContaining({ from: other.profileId, into: user.profileId })]);
+  });
+});
+
 describe('Resolver: regressions from the known failure modes (identity-rules.md)', () => {
   it('junk ids (undefined, [object Object], null) do not merge everyone', () => {
     const { send, store } = setup();
@@ -307,5 +336,98 @@ describe('Resolver: regressions from the known failure modes (identity-rules.md)
     const b = send({ type: 'identify', traits: { email: '  jane@example.ORG ' } });
     expect(b.profileId).toBe(a.profileId);
     expect(b.attached).toEqual([]);
+  });
+});
+
+describe('Resolver: the shortcut for events whose only identifier is an anonymous id', () => {
+  const uuid = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+  // Ids and spellings that normalize to them (or do not, under the `exact` normalizer); junk, blocked
+  // values and values of the wrong type.
+  const anonymousIds = ['a1', 'a2', ' a1 ', 'ａ１', 'A1', uuid, uuid.toUpperCase(), ` ${uuid.toUpperCase()}\t`];
+  const junk: unknown[] = ['kiosk', '"null"', 'Anonymous', '', '000', 7, {}, null, undefined];
+  // The store outlives configuration changes (as in the API): ids attached under one configuration
+  // may be blocked, normalized differently or over a limit under the next.
+  const configs = [
+    resolveIdentityConfig(),
+    resolveIdentityConfig({ blocklist: ['kiosk', { type: 'anonymous_id', value: 'a1' }] }),
+    resolveIdentityConfig({ types: { anonymous_id: { normalizer: 'exact', limit: 1 } } }),
+    resolveIdentityConfig({ traitEventTypes: ['track', 'page'], maxMergesPerProfile: 1, maxIdentifiersPerProfile: 3 }),
+  ];
+  const common = {
+    anonymousId: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...anonymousIds) }, { weight: 1, arbitrary: fc.constantFrom(...junk) }),
+    messageId: fc.constantFrom('m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'),
+    timestamp: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 9 }) }, { weight: 1, arbitrary: fc.constant(Number.NaN) }),
+    config: fc.nat({ max: configs.length - 1 }),
+  };
+  // Events the shortcut may take: other sources absent (null, missing) or not identifier sources.
+  const plainArb = fc.record({
+    ...common,
+    type: fc.constantFrom('track', 'page', 'identify', 'group', 'alias'),
+    userId: fc.constantFrom(undefined, null),
+    previousId: fc.constantFrom(undefined, null),
+    traits: fc.constantFrom(undefined, null, { plan: 'pro' }, { email: null }),
+    context: fc.constantFrom(undefined, null, { page: { path: '/' } }, { device: {} }, { device: { id: null } }, { traits: { email: null, name: 'x' } }),
+  });
+  // Any event: these build the graph (merges, limits, caps) the shortcut's events then resolve in.
+  const anyArb = fc.record({
+    ...common,
+    type: fc.constantFrom('track', 'page', 'identify', 'group', 'alias'),
+    userId: fc.constantFrom(undefined, null, 'u1', 'u2', ''),
+    previousId: fc.constantFrom(undefined, 'a2', 'u1'),
+    traits: fc.constantFrom(undefined, { plan: 'free' }, { email: 'a@b.co' }, { phone: '+8613812345678' }),
+    context: fc.constantFrom(
+      undefined,
+      { device: { id: 'd1' } },
+      { traits: { email: 'A@b.co' } },
+      { externalIds: [] },
+      { externalIds: [{ type: 'wechat_openid', id: 'wx1/o1' }] },
+    ),
+  });
+  const eventArb = fc.oneof(plainArb, anyArb);
+
+  /** The generic path: every identifier source read (`extractAll`, no shortcut), then `resolve`. */
+  const genericInput = (event: ResolvableEvent, config: IdentityConfig): ResolveInput => ({
+    ...toResolveInput(event, config),
+    ...extractAll(event, config),
+  });
+
+  function outcome(run: () => ResolveResult): ResolveResult | string {
+    try {
+      return run();
+    } catch (error) {
+      return String(error);
+    }
+  }
+
+  it('gives the generic result (profile, kept, drops, warnings, deltas, store) in any graph state', () => {
+    // How the shortcut's events resolved: else the property could hold without exercising it.
+    const tally = { known: 0, unknown: 0, dropped: 0, merges: 0 };
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 40, size: 'medium' }), (specs) => {
+        const viaShortcut = new MemoryIdentityStore();
+        const viaGeneric = new MemoryIdentityStore();
+        for (const { config: c, ...fields } of specs) {
+          const config = configs[c]!;
+          const event = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as ResolvableEvent;
+          const sole = extractSole(event, config);
+          if (sole !== undefined) {
+            if ('reason' in sole) tally.dropped++;
+            else if (viaShortcut.owner(sole) === undefined) tally.unknown++;
+            else tally.known++;
+          }
+          expect(extractIdentifiers(event, config)).toEqual(extractAll(event, config));
+          const fast = outcome(() => new Resolver({ config, store: viaShortcut }).resolveEvent(event));
+          const generic = outcome(() => new Resolver({ config, store: viaGeneric }).resolve(genericInput(event, config)));
+          expect(fast).toEqual(generic);
+          if (typeof generic !== 'string' && generic.merges.length > 0) tally.merges++;
+        }
+        expect(viaShortcut.snapshot()).toEqual(viaGeneric.snapshot());
+      }),
+      { numRuns: 400 },
+    );
+    expect(tally.known).toBeGreaterThan(500);
+    expect(tally.unknown).toBeGreaterThan(300);
+    expect(tally.dropped).toBeGreaterThan(300);
+    expect(tally.merges).toBeGreaterThan(50);
   });
 });

@@ -8,9 +8,10 @@ import type { IdentityConfig } from './config.js';
 import { extractIdentifiers, type IdentityEvent } from './extract.js';
 import { normalizeOrDrop } from './normalize.js';
 import { defaultProfileId, type ProfileIdGenerator } from './profile-id.js';
-import { selectIdentifiers, type SelectOptions } from './select.js';
+import { selectIdentifiers, type Selection, type SelectOptions } from './select.js';
+import { compareStrings, sortShort } from './sort.js';
 import type { AttachmentRecord, IdentityStore, MergeRecord, ProfileRecord, TraitRecord } from './store.js';
-import { foldTraits } from './traits.js';
+import { foldTraits, type TraitState } from './traits.js';
 import { NONE, type DroppedIdentifier, type Identifier, type ProfileId } from './types.js';
 
 export interface ResolverOptions {
@@ -72,6 +73,16 @@ function warningsOf(profileId: ProfileId | null, dropped: readonly DroppedIdenti
   return warnings;
 }
 
+/** Owner ids, earliest-created first (ties: smallest id): the first one survives a merge. */
+function byCreation(selection: Selection): ProfileId[] {
+  const { owners, states } = selection;
+  const order = sortShort(
+    owners.map((_, i) => i),
+    (a, b) => states[a]!.createdAt - states[b]!.createdAt || compareStrings(owners[a]!, owners[b]!),
+  );
+  return order.map((i) => owners[i]!);
+}
+
 /** What `resolveEvent` resolves: identifiers extracted and normalized, traits split. */
 export function toResolveInput(event: ResolvableEvent, config: IdentityConfig): ResolveInput {
   const extracted = extractIdentifiers(event, config);
@@ -125,7 +136,8 @@ export class Resolver {
     }
     const first = selection.kept[0];
     if (first === undefined) return this.#result(messageId, null, selection.kept, dropped);
-    if (selection.fresh.length > 0 || selection.owners.length !== 1) {
+    const { owners, fresh } = selection;
+    if (fresh.length > 0 || owners.length !== 1) {
       // This event would change the graph: apply it only once. (Events that change nothing need no
       // check: replaying them is a no-op, so the hot path skips the lookup.)
       const seen = store.processed(messageId);
@@ -134,39 +146,42 @@ export class Resolver {
 
     let createdProfile: ProfileRecord | undefined;
     let profileId: ProfileId;
-    const merges: MergeRecord[] = [];
-    let changedTraits: Set<string> | undefined;
-    if (selection.owners.length === 0) {
+    let merges: readonly MergeRecord[] = NONE;
+    let mergedKeys: Set<string> | undefined;
+    if (owners.length === 0) {
       createdProfile = { profileId: this.#freshId(messageId, first), createdAt: at, createdBy: messageId };
       store.createProfile(createdProfile);
       profileId = createdProfile.profileId;
+    } else if (owners.length === 1) {
+      profileId = owners[0]!;
     } else {
-      const [survivor, ...others] = this.#byCreation(selection.owners);
-      profileId = survivor!;
-      for (const from of others) {
-        for (const key of store.merge(from, profileId)) (changedTraits ??= new Set()).add(key);
-        merges.push({ from, into: profileId, byMessageId: messageId, at });
-      }
+      const [survivor, ...others] = byCreation(selection);
+      const into = survivor!;
+      merges = others.map((from) => {
+        for (const key of store.merge(from, into)) (mergedKeys ??= new Set()).add(key);
+        return { from, into, byMessageId: messageId, at };
+      });
+      profileId = into;
     }
     let attached: readonly AttachmentRecord[] = NONE;
-    if (selection.fresh.length > 0) {
-      attached = selection.fresh.map((id) => {
+    if (fresh.length > 0) {
+      attached = fresh.map((id) => {
         store.attach(id, profileId);
         return { type: id.type, value: id.value, profileId, messageId, at };
       });
     }
+    let traits: TraitState | undefined;
+    let folded: string[] | undefined;
     if (input.traits !== undefined) {
-      const options = { at, messageId, setOnceKeys: this.config.setOnceTraits };
-      for (const key of foldTraits(store.traits(profileId), input.traits, options)) {
-        (changedTraits ??= new Set()).add(key);
-      }
+      traits = store.traits(profileId);
+      folded = foldTraits(traits, input.traits, { at, messageId, setOnceKeys: this.config.setOnceTraits });
     }
     if (createdProfile !== undefined || attached.length > 0 || merges.length > 0) store.remember(messageId, profileId);
     return this.#result(messageId, profileId, selection.kept, dropped, {
       createdProfile,
       attached,
       merges,
-      traits: this.#traitRecords(profileId, changedTraits),
+      traits: this.#traitRecords(profileId, traits, folded, mergedKeys),
     });
   }
 
@@ -175,13 +190,6 @@ export class Resolver {
     const asUser = normalizeOrDrop('user_id', previousId, this.config);
     if (!('reason' in asUser) && this.store.owner(asUser) !== undefined) return asUser;
     return normalizeOrDrop('anonymous_id', previousId, this.config);
-  }
-
-  /** Earliest-created first; ties by smallest id. */
-  #byCreation(owners: readonly ProfileId[]): ProfileId[] {
-    if (owners.length === 1) return [owners[0]!];
-    const created = (id: ProfileId) => this.store.profile(id)!.createdAt;
-    return [...owners].sort((a, b) => created(a) - created(b) || (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** The generator's id, re-derived (attempt 1, 2, ...) in the unlikely case it is taken. */
@@ -193,10 +201,24 @@ export class Resolver {
     }
   }
 
-  #traitRecords(profileId: ProfileId, keys: ReadonlySet<string> | undefined): readonly TraitRecord[] {
-    if (keys === undefined) return NONE;
-    const state = this.store.traits(profileId);
-    return [...keys].sort().map((key) => {
+  /**
+   * Records of the changed trait keys (folded from the event, won in merges), sorted by key. Keys
+   * folded from one event are distinct already: only merges need a set to combine both sources.
+   */
+  #traitRecords(
+    profileId: ProfileId,
+    traits: TraitState | undefined,
+    folded: string[] | undefined,
+    mergedKeys: Set<string> | undefined,
+  ): readonly TraitRecord[] {
+    let keys = folded;
+    if (mergedKeys !== undefined) {
+      for (const key of folded ?? NONE) mergedKeys.add(key);
+      keys = [...mergedKeys];
+    }
+    if (keys === undefined || keys.length === 0) return NONE;
+    const state = traits ?? this.store.traits(profileId);
+    return sortShort(keys, compareStrings).map((key) => {
       const { value, at, messageId, once } = state.get(key)!;
       return { profileId, key, value, at, messageId, once };
     });

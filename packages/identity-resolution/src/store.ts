@@ -27,6 +27,10 @@ export interface IdentityStore {
   profile(profileId: ProfileId): ProfileState | undefined;
   /** Mutable traits of a canonical profile (created on first use). */
   traits(profileId: ProfileId): TraitState;
+  /**
+   * Identifiers of a canonical profile: exactly those whose `owner` is this profile (the resolver
+   * relies on it to find owners in a profile's own list before asking the index).
+   */
   identifiersOf(profileId: ProfileId): readonly Identifier[];
   /** Ids merged into a canonical profile, directly or not. */
   mergedIds(profileId: ProfileId): readonly ProfileId[];
