@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Serves the example page and the built SDK (dist/cdp.global.js of @cdp/sdk-web).
-// By hand: `pnpm -C examples/web start` with the API running (`node packages/ingest-api/dist/cli.js --dev`).
+// By hand: `pnpm -C examples/web start` with the API running (`pnpm start` at the repository root).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { isAbsolute, resolve } from 'node:path';
 import { createApp } from './app.js';
 import { optionsFromEnv } from './config/env.js';

@@ -19,7 +19,8 @@ const TSX = createRequire(import.meta.url).resolve('tsx');
 
 /** Starts the CLI (or another TypeScript server `script` that prints "listening on <url>" to stderr). */
 export async function startChildServer(env: Record<string, string>, script: string = CLI): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, script], {
+  // The CLI's own Node flags (see its shebang), so tests and benchmarks run the server as deployed.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--conditions=source', '--import', TSX, script], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
