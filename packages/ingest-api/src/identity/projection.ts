@@ -1,3 +1,4 @@
+import type { ResolvableEvent } from '@cdp/identity-resolution';
 import type { Event, EventContext } from '@cdp/protocol';
 
 /**
@@ -48,17 +49,19 @@ export function identityProjection(event: Event, context: EventContext): Identit
   return out;
 }
 
-/** The structural event identity resolution takes, rebuilt from a projection. */
-export function projectedEvent(
-  type: string,
-  projection: IdentityProjection,
-): { type: string; userId?: unknown; anonymousId?: unknown; previousId?: unknown; traits?: unknown; context?: unknown } {
-  return {
-    type,
-    ...(projection.u === undefined ? {} : { userId: projection.u }),
-    ...(projection.a === undefined ? {} : { anonymousId: projection.a }),
-    ...(projection.p === undefined ? {} : { previousId: projection.p }),
-    ...(projection.t === undefined ? {} : { traits: projection.t }),
-    ...(projection.c === undefined ? {} : { context: projection.c }),
-  };
+/** The structural event identity resolution takes, rebuilt from a projection (built field by field: once per event). */
+export function projectedEvent(record: {
+  type: string;
+  messageId: string;
+  timestamp: number;
+  projection: IdentityProjection;
+}): ResolvableEvent {
+  const p = record.projection;
+  const event: { -readonly [K in keyof ResolvableEvent]: ResolvableEvent[K] } = { type: record.type, messageId: record.messageId, timestamp: record.timestamp };
+  if (p.u !== undefined) event.userId = p.u;
+  if (p.a !== undefined) event.anonymousId = p.a;
+  if (p.p !== undefined) event.previousId = p.p;
+  if (p.t !== undefined) event.traits = p.t;
+  if (p.c !== undefined) event.context = p.c;
+  return event;
 }

@@ -115,25 +115,27 @@ export class IdentityService {
    */
   async resolveBatch(records: readonly IdentityRecordInput[]): Promise<ResolvedBatch> {
     if (!this.#enabled) return { profileIds: records.map(() => ''), rows: emptyIdentityRows(), suppressed: this.#suppressedOnly(records) };
-    const inputs: ResolveInput[] = [];
+    const inputs: ResolveInput[] = new Array<ResolveInput>(records.length);
     const suppressed = new Set<number>();
     const byWorkspace = new Map<string, Identifier[]>();
-    for (const [index, r] of records.entries()) {
-      const ws = this.workspace(r.workspaceId);
-      const input = toResolveInput(
-        { ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp },
-        ws.config,
-      );
-      inputs.push(input);
-      // An erased person's identifiers never reach the graph again (checked on normalized values).
-      if (this.#suppression?.active(r.workspaceId) === true) {
-        if (this.#suppression.suppressesInput(r.workspaceId, input, ws.config, (id) => ws.store.owner(id) !== undefined)) {
-          suppressed.add(index);
-          continue;
-        }
+    // Batches are mostly one workspace: its state is looked up when the workspace changes, not per event.
+    let current: { id: string; ws: WorkspaceIdentity; wanted: Identifier[]; suppressing: boolean } | undefined;
+    for (let index = 0; index < records.length; index++) {
+      const r = records[index] as IdentityRecordInput;
+      if (current?.id !== r.workspaceId) {
+        let wanted = byWorkspace.get(r.workspaceId);
+        if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
+        const suppressing = this.#suppression?.active(r.workspaceId) === true;
+        current = { id: r.workspaceId, ws: this.workspace(r.workspaceId), wanted, suppressing };
       }
-      let wanted = byWorkspace.get(r.workspaceId);
-      if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
+      const { ws, wanted } = current;
+      const input = toResolveInput(projectedEvent(r), ws.config);
+      inputs[index] = input;
+      // An erased person's identifiers never reach the graph again (checked on normalized values).
+      if (current.suppressing && this.#suppression?.suppressesInput(r.workspaceId, input, ws.config, (id) => ws.store.owner(id) !== undefined) === true) {
+        suppressed.add(index);
+        continue;
+      }
       for (const id of input.identifiers) if (ws.store.owner(id) === undefined) wanted.push(id);
       if (input.previousId !== undefined) {
         // An alias's previousId is typed by what the store knows it as: load both readings.
@@ -167,7 +169,7 @@ export class IdentityService {
     for (const [index, r] of records.entries()) {
       if (this.#suppression?.active(r.workspaceId) !== true) continue;
       const { config } = this.workspace(r.workspaceId);
-      const input = toResolveInput({ ...projectedEvent(r.type, r.projection), messageId: r.messageId, timestamp: r.timestamp }, config);
+      const input = toResolveInput(projectedEvent(r), config);
       if (this.#suppression.suppressesInput(r.workspaceId, input, config, () => false)) suppressed.add(index);
     }
     return suppressed;
