@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { encodeCursor } from '../profiles/queries.js';
-import { chToIso } from '../storage/time.js';
+import { addTimeWindow, chToIso } from '../storage/time.js';
 import type { ClickHouseTransport, QueryParams } from '../storage/transport.js';
 
 export type AuditOutcome = 'ok' | 'error';
@@ -111,19 +111,7 @@ export class AuditLog {
     eq('action', 'a', filter.action);
     eq('key_id', 'k', filter.keyId);
     eq('outcome', 'o', filter.outcome);
-    if (filter.from !== undefined) {
-      where.push('at >= fromUnixTimestamp64Milli({from:Int64})');
-      params['from'] = filter.from;
-    }
-    if (filter.to !== undefined) {
-      where.push('at < fromUnixTimestamp64Milli({to:Int64})');
-      params['to'] = filter.to;
-    }
-    if (filter.cursor !== undefined) {
-      where.push("(at, audit_id) < (toDateTime64({ct:String}, 3, 'UTC'), {ci:String})");
-      params['ct'] = filter.cursor.timestamp;
-      params['ci'] = filter.cursor.messageId;
-    }
+    addTimeWindow(where, params, { timeColumn: 'at', idColumn: 'audit_id', from: filter.from, to: filter.to, cursor: filter.cursor });
     const rows = await this.#t.query<AuditRow>(
       `SELECT workspace_id, toString(at) AS ts, audit_id, key_id, action, target, details, outcome, status, error_code, request_id
        FROM audit_log ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}

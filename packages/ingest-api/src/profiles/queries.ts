@@ -1,5 +1,5 @@
 import type { ClickHouseTransport } from '../storage/transport.js';
-import { chToIso } from '../storage/time.js';
+import { addTimeWindow, chToIso } from '../storage/time.js';
 
 /**
  * Read side of the profile API, straight from ClickHouse (the source of truth
@@ -163,19 +163,7 @@ export async function eventsOf(
 ): Promise<EventPage> {
   const where = ['workspace_id = {w:String}', 'profile_id IN {ids:Array(String)}'];
   const params: Record<string, unknown> = { w: q.workspaceId, ids: q.members, n: q.limit + 1 };
-  if (q.from !== undefined) {
-    where.push('timestamp >= fromUnixTimestamp64Milli({from:Int64})');
-    params['from'] = q.from;
-  }
-  if (q.to !== undefined) {
-    where.push('timestamp < fromUnixTimestamp64Milli({to:Int64})');
-    params['to'] = q.to;
-  }
-  if (q.cursor !== undefined) {
-    where.push("(timestamp, message_id) < (toDateTime64({ct:String}, 3, 'UTC'), {cm:String})");
-    params['ct'] = q.cursor.timestamp;
-    params['cm'] = q.cursor.messageId;
-  }
+  addTimeWindow(where, params, { timeColumn: 'timestamp', idColumn: 'message_id', from: q.from, to: q.to, cursor: q.cursor });
   const rows = await t.query<EventRow>(
     `SELECT message_id, type, event, name, category, user_id, anonymous_id, group_id, previous_id, profile_id,
             toString(timestamp) AS ts, toString(received_at) AS received, properties, traits, context
