@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -19,26 +19,13 @@ export function listSegments(dir: string): number[] {
   return seqs.sort((a, b) => a - b);
 }
 
-/** Durably replaces a small file: write a temp file, fsync it, rename over, fsync the directory. */
-export function writeFileDurably(dir: string, name: string, content: string): void {
-  const tmp = join(dir, `${name}.tmp`);
-  writeFileSync(tmp, content);
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  syncDir(dir);
-}
-
 /**
- * `writeFileDurably` off the event loop: the fsyncs of the spool's small
- * files take milliseconds to tens of milliseconds while ClickHouse writes
- * parts, time the request path should not wait behind.
+ * Durably replaces a small file: write a temp file, fsync it, rename over,
+ * fsync the directory. Asynchronous: these fsyncs take milliseconds to tens of
+ * milliseconds while ClickHouse writes parts, time the request path must not
+ * wait behind.
  */
-export async function writeFileDurablyAsync(dir: string, name: string, content: string): Promise<void> {
+export async function writeFileDurably(dir: string, name: string, content: string): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
   const fh = await open(tmp, 'w');
   try {
@@ -60,15 +47,6 @@ export async function syncDirAsync(dir: string): Promise<void> {
   }
 }
 
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function readJsonFile<T>(dir: string, name: string): T | undefined {
   const path = join(dir, name);
   if (!existsSync(path)) return undefined;
@@ -84,11 +62,11 @@ export function readJsonFile<T>(dir: string, name: string): T | undefined {
  * spool (new data directory, same ClickHouse server) can never reuse a token
  * of an older one and have its inserts silently skipped.
  */
-export function spoolId(dir: string): string {
+export async function spoolId(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const existing = readJsonFile<{ id: string }>(dir, 'spool-id.json');
   if (existing?.id !== undefined) return existing.id;
   const id = randomUUID();
-  writeFileDurably(dir, 'spool-id.json', JSON.stringify({ id }));
+  await writeFileDurably(dir, 'spool-id.json', JSON.stringify({ id }));
   return id;
 }

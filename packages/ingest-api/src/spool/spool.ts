@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurablyAsync } from './files.js';
+import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurably } from './files.js';
 import { comparePositions, type SpoolPosition } from './position.js';
 import { SpoolReader, type SpoolChunk } from './reader.js';
 import { SpoolWriter } from './writer.js';
@@ -63,9 +63,9 @@ export class Spool {
   /** Intent and checkpoint writes, in order: a later one never lands before an earlier one. */
   #metaWrites: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, pos: SpoolPosition, maxBacklogBytes: number) {
+  private constructor(dir: string, id: string, pos: SpoolPosition, maxBacklogBytes: number) {
     this.#dir = dir;
-    this.#id = spoolId(dir);
+    this.#id = id;
     this.#reader = new SpoolReader(dir);
     this.#pos = pos;
     this.#readPos = pos;
@@ -76,7 +76,7 @@ export class Spool {
     mkdirSync(options.dir, { recursive: true });
     const segments = listSegments(options.dir);
     const checkpoint = readJsonFile<SpoolPosition>(options.dir, CHECKPOINT) ?? { seq: segments[0] ?? 1, offset: 0 };
-    const spool = new Spool(options.dir, checkpoint, options.maxBacklogBytes);
+    const spool = new Spool(options.dir, await spoolId(options.dir), checkpoint, options.maxBacklogBytes);
     for (const seq of segments) {
       // Consumed segments whose deletion a crash interrupted.
       if (seq < checkpoint.seq) rmSync(join(options.dir, segmentName(seq)), { force: true });
@@ -262,7 +262,7 @@ export class Spool {
 
   /** Stops accepting appends once pending ones are durable. */
   #persist(name: string, content: string): Promise<void> {
-    const write = this.#metaWrites.then(() => writeFileDurablyAsync(this.#dir, name, content));
+    const write = this.#metaWrites.then(() => writeFileDurably(this.#dir, name, content));
     this.#metaWrites = write.catch(() => undefined);
     return write;
   }
