@@ -92,7 +92,9 @@ export class SegmentDefinitions {
 
   /** The membership query of a definition at `now`. */
   async compile(workspaceId: string, definition: SegmentDefinition, now = Date.now()): Promise<CompiledQuery> {
-    return this.#compile(workspaceId, definition, await this.#lookup(workspaceId), now);
+    // Only a definition that refers to other segments needs their definitions: one query fewer per count or page.
+    const lookup = segmentReferences(definition).length === 0 ? () => undefined : await this.#lookup(workspaceId);
+    return this.#compile(workspaceId, definition, lookup, now);
   }
 
   /** Segments whose definitions refer to `id`. */

@@ -230,6 +230,21 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   PRIVACY_MIGRATION,
+  {
+    version: 6,
+    name: 'segment-reads',
+    statements: [
+      // A workspace has few event names: as LowCardinality, segments' `event = …` filters compare dictionary
+      // positions, not strings (a 10 M-event segment count 15% faster; packages/ingest-api/bench/segments).
+      // Synchronous so that no query runs while old parts are being converted.
+      `ALTER TABLE events MODIFY COLUMN event LowCardinality(String) SETTINGS mutations_sync = 2`,
+      // Trait conditions read one key of every profile; a projection ordered by key reads only that key's rows
+      // (~40% less time per trait condition). Merges and lightweight deletes (erasure) rebuild it.
+      `ALTER TABLE profile_traits MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild', lightweight_mutation_projection_mode = 'rebuild'`,
+      `ALTER TABLE profile_traits ADD PROJECTION IF NOT EXISTS by_key (SELECT * ORDER BY workspace_id, key, profile_id)`,
+      `ALTER TABLE profile_traits MATERIALIZE PROJECTION by_key SETTINGS mutations_sync = 2`,
+    ],
+  },
 ];
 
 export async function migrate(transport: ClickHouseTransport, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

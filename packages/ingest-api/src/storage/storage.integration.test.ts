@@ -43,6 +43,26 @@ describe.each(transports)('storage on %s', (_name, open) => {
     expect(tables.map((r) => r.name)).toEqual(expect.arrayContaining(['events', 'dead_letters', 'message_ids', 'workspaces', 'api_keys']));
   });
 
+  it('keeps event names as LowCardinality and reads trait conditions through the by_key projection, also after a delete', async () => {
+    const [column] = await t.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
+    expect(column?.type).toBe('LowCardinality(String)');
+    const trait = (profile: string, key: string, value: string) => ({
+      workspace_id: 'w-proj', profile_id: profile, key, value, at: '2024-05-01T10:00:00.000Z', message_id: `m-${profile}`, once: 0, deleted: 0, version: 1,
+    });
+    const rows = ['p1', 'p2', 'p3'].flatMap((p, i) => [trait(p, 'plan', i === 1 ? '"free"' : '"plus"'), trait(p, 'country', '"DE"')]);
+    await t.insert({ table: 'profile_traits', rows: rows.map((r) => JSON.stringify(r)).join('\n') });
+    const condition = `SELECT profile_id FROM profile_traits WHERE workspace_id = {w:String} AND key = {k:String}
+      GROUP BY profile_id HAVING argMax(deleted, version) = 0 AND JSONExtractString(argMax(value, version)) = {v:String} ORDER BY profile_id`;
+    const plan = await t.query<{ explain: string }>(`EXPLAIN projections = 1 ${condition}`, { w: 'w-proj', k: 'plan', v: 'plus' });
+    // On a table this small both reads cost one mark and ClickHouse keeps the table; on real sizes it reads by_key.
+    expect(plan.map((r) => r.explain).join('\n')).toMatch(/ReadFromMergeTree \(by_key\)|Projection by_key is usable/);
+    const members = async () => (await t.query<{ profile_id: string }>(condition, { w: 'w-proj', k: 'plan', v: 'plus' })).map((r) => r.profile_id);
+    expect(await members()).toEqual(['p1', 'p3']);
+    // Erasure deletes trait rows with lightweight deletes: the projection must follow.
+    await t.command("DELETE FROM profile_traits WHERE workspace_id = 'w-proj' AND profile_id = 'p3'");
+    expect(await members()).toEqual(['p1']);
+  });
+
   it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {
     const props = { amount: 12.5, tags: ['a', 'b'], nested: { ok: true, none: null }, text: 'quote " back \\ é 中' };
     const row = {

@@ -128,6 +128,17 @@ describe('conditions', () => {
     expect(sqlOf({ type: 'event', eventType: 'page', event: 'Home' })).toMatch(/name = \{p\d+:String\}/);
   });
 
+  it('parses a property for aggregates only on the rows the aggregate reads', () => {
+    // Aggregate arguments are evaluated on every scanned row: an unguarded JSONExtract would parse every event.
+    const q = compile([
+      { type: 'event', event: 'Purchase', aggregate: { fn: 'sum', property: 'amount' }, operator: 'gte', value: 10 },
+      { type: 'rfm', tier: 'important-value' },
+    ]);
+    // The amount of the condition and RFM's money property, each parsed only on its own rows.
+    expect(occurrences(q.sql, 'JSONExtract(if(')).toBe(2);
+    expect(q.sql).not.toMatch(/JSONExtract\((properties|traits),/);
+  });
+
   it('first time, stopped, sequence', () => {
     expect(sqlOf({ type: 'first_time', event: 'A', window: { last: '7d' } })).toMatch(/min\(if\(.*, timestamp, NULL\)\) AS a0/);
     expect(sqlOf({ type: 'stopped', event: 'A', activeWithin: '30d', inactiveWithin: '7d' })).toMatch(/b0 > 0 AND b1 = 0/);

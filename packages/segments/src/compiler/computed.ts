@@ -41,11 +41,11 @@ export function compileComputedTraits(options: {
       case 'last_seen':
         return `toString(max(if(${rows}, timestamp, NULL))) AS ct${i}`;
       case 'sum':
-        return `coalesce(sum(if(${rows}, ${numericProperty(ctx, d.eventType, d.property)}, NULL)), 0) AS ct${i}`;
+        return `coalesce(sum(if(${rows}, ${numericProperty(ctx, d.eventType, d.property, rows)}, NULL)), 0) AS ct${i}`;
       case 'avg':
       case 'min':
       case 'max':
-        return `${d.kind}(if(${rows}, ${numericProperty(ctx, d.eventType, d.property)}, NULL)) AS ct${i}`;
+        return `${d.kind}(if(${rows}, ${numericProperty(ctx, d.eventType, d.property, rows)}, NULL)) AS ct${i}`;
       case 'most_frequent': {
         const r = raw();
         // sumMap sorts its keys: among equal counts, indexOf finds the alphabetically first.

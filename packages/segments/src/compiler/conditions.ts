@@ -125,7 +125,7 @@ export class ConditionCompiler {
     if (a.fn === 'count') {
       return { sql: compareSql(ctx, this.partials.count(rows), c.operator, c.value), empty: truth(compareJs(0, c.operator, c.value)) };
     }
-    const value = numericProperty(ctx, c.eventType, a.property);
+    const value = numericProperty(ctx, c.eventType, a.property, rows);
     if (a.fn === 'sum') {
       const sum = `coalesce(${this.partials.value(rows, value, 'sum')}, 0)`;
       return { sql: compareSql(ctx, sum, c.operator, c.value), empty: truth(compareJs(0, c.operator, c.value)) };

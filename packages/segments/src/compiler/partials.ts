@@ -130,7 +130,18 @@ export function jsonColumn(eventType: string): string {
   return eventType === 'identify' || eventType === 'group' ? 'traits' : 'properties';
 }
 
-/** A numeric property of the event (NULL when missing or not a number). */
-export function numericProperty(ctx: SqlContext, eventType: string, path: PropertyPath): string {
-  return jsonExtract(ctx, jsonColumn(eventType), pathKeys(path), 'Nullable(Float64)');
+/**
+ * The JSON column, or '' on rows that do not match `rows`. An aggregate's
+ * `if(rows, JSONExtract(column, …), NULL)` argument is evaluated on every row
+ * of the scan, and parsing every event's JSON is the dearest part of a scan:
+ * guarded, only the matching rows are parsed (a purchase-amount sum over 10 M
+ * events went from 0.87 to 0.65 s; see the segments bench README).
+ */
+export function jsonOnly(rows: string, column: string): string {
+  return `if(${rows}, ${column}, '')`;
+}
+
+/** A numeric property of the events matching `rows` (NULL when missing, not a number, or another row). */
+export function numericProperty(ctx: SqlContext, eventType: string, path: PropertyPath, rows: string): string {
+  return jsonExtract(ctx, jsonOnly(rows, jsonColumn(eventType)), pathKeys(path), 'Nullable(Float64)');
 }
