@@ -63,6 +63,32 @@ describe.each(transports)('storage on %s', (_name, open) => {
     expect(await members()).toEqual(['p1']);
   });
 
+  it('upgrades a database holding data to migration 6 without losing or changing it', async () => {
+    const old = await open(`storage_upgrade_${Math.random().toString(36).slice(2, 10)}`);
+    try {
+      expect(await migrate(old, MIGRATIONS.filter((m) => m.version <= 5))).toEqual([1, 2, 3, 4, 5]);
+      const events = ['Top Up', 'Transfer', 'Top Up'].map((event, i) =>
+        JSON.stringify({ workspace_id: 'w-up', message_id: `m${i}`, type: 'track', event, profile_id: 'p1', timestamp: '2024-01-01T00:00:00Z', received_at: '2024-01-01T00:00:00Z' }),
+      );
+      await old.insert({ table: 'events', rows: events.join('\n') });
+      await old.insert({
+        table: 'profile_traits',
+        rows: JSON.stringify({ workspace_id: 'w-up', profile_id: 'p1', key: 'plan', value: '"plus"', at: '2024-01-01T00:00:00Z', message_id: 'm0', once: 0, version: 1 }),
+      });
+      expect(await migrate(old)).toEqual([6]);
+      const [column] = await old.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
+      expect(column?.type).toBe('LowCardinality(String)');
+      const counts = await old.query<{ event: string; n: number }>("SELECT event, count() AS n FROM events WHERE workspace_id = 'w-up' GROUP BY event ORDER BY event");
+      expect(counts.map((r) => [r.event, Number(r.n)])).toEqual([['Top Up', 2], ['Transfer', 1]]);
+      const parts = await old.query<{ n: number }>("SELECT count() AS n FROM system.projection_parts WHERE database = currentDatabase() AND table = 'profile_traits' AND name = 'by_key' AND active");
+      expect(Number(parts[0]?.n)).toBeGreaterThan(0);
+      const traits = await old.query<{ profile_id: string }>("SELECT profile_id FROM profile_traits WHERE workspace_id = 'w-up' AND key = 'plan'");
+      expect(traits.map((r) => r.profile_id)).toEqual(['p1']);
+    } finally {
+      await old.close();
+    }
+  });
+
   it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {
     const props = { amount: 12.5, tags: ['a', 'b'], nested: { ok: true, none: null }, text: 'quote " back \\ é 中' };
     const row = {
