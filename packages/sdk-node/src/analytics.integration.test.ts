@@ -190,6 +190,33 @@ describe('retries', () => {
     });
   });
 
+  it('splits a batch refused as too large (413) until the collector takes it, delivering each event once', async () => {
+    // A collector whose body limit (2,000 bytes) is far below maxBatchBytes, as some proxies and third-party endpoints are.
+    const limit = 2_000;
+    const t = await setup((r) => (Buffer.byteLength(r.text) > limit ? { status: 413, body: { error: { code: 'body_too_large', message: 'too large' } } } : { status: 200 }), {
+      maxConcurrentRequests: 2,
+    });
+    track(t.client, 40, 0, { note: 'x'.repeat(60) });
+    await t.client.flush();
+    expect(t.errors).toEqual([]);
+    expect(t.client.pendingEvents).toBe(0);
+    expect(t.server.requests.some((r) => Buffer.byteLength(r.text) > limit)).toBe(true);
+    // Every event reached the collector in an accepted body exactly once, in halves no larger than the limit.
+    expect(sorted(t.server.acceptedIds)).toEqual(sorted(ids(0, 40)));
+    expect(sorted(t.delivered.flatMap((d) => d.messageIds))).toEqual(sorted(ids(0, 40)));
+  });
+
+  it('reports a single event still refused with 413, and delivers the others of its batch', async () => {
+    const t = await setup((r) => (r.text.includes('"big"') ? { status: 413 } : { status: 200 }));
+    track(t.client, 5);
+    t.client.track({ userId: 'u-big', event: 'Tested', messageId: 'big', properties: { big: true } });
+    track(t.client, 5, 5);
+    await t.client.flush();
+    expect(sorted(t.server.acceptedIds)).toEqual(sorted(ids(0, 10)));
+    expect(t.errors).toHaveLength(1);
+    expect(t.errors[0]).toMatchObject({ code: 'request_rejected', status: 413, messageIds: ['big'] });
+  });
+
   it('times out a request that gets no answer and retries it', async () => {
     const t = await setup((r) => (r.n === 1 ? { hang: true } : { status: 200 }), { requestTimeoutMs: 100 });
     track(t.client, 5);

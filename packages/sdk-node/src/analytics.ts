@@ -55,6 +55,8 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   /** A closed batch waiting for a free request slot. */
   #ready: Batch | undefined;
   readonly #inflight = new Set<Batch>();
+  /** Halves of batches refused with 413, waiting for a request slot (oldest first). */
+  #split: Batch[] = [];
   #inflightEvents = 0;
   #pumpScheduled = false;
   #intervalTimer: NodeJS.Timeout | undefined;
@@ -107,7 +109,9 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
 
   /** Events held in memory: queued, being sent or waiting for a retry. */
   get pendingEvents(): number {
-    return this.#ring.length + this.#open.count + (this.#ready?.count ?? 0) + this.#inflightEvents;
+    let split = 0;
+    for (const batch of this.#split) split += batch.count;
+    return this.#ring.length + this.#open.count + (this.#ready?.count ?? 0) + this.#inflightEvents + split;
   }
 
   /**
@@ -182,7 +186,10 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   /** Moves events from the ring into batches and batches onto free request slots. */
   #pump(): void {
     const o = this.options;
+    // Halves of a batch refused as too large hold older events than anything queued: they go first.
+    while (this.#split.length > 0 && this.#inflight.size < o.maxConcurrentRequests) this.#send(this.#split.shift() as Batch);
     for (;;) {
+      if (this.#split.length > 0) break;
       if (this.#ready !== undefined) {
         if (this.#inflight.size >= o.maxConcurrentRequests) break;
         this.#send(this.#ready);
@@ -254,7 +261,10 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   #settle(batch: Batch, outcome: Outcome): void {
     if (!this.#inflight.delete(batch)) return; // already reported by close()
     this.#inflightEvents -= batch.count;
-    this.#report.outcome(batch.messageIds, outcome);
+    // A collector with a smaller body limit than maxBatchBytes answers 413: its halves are sent instead,
+    // down to single events (one still refused is reported like any other refused request).
+    if (outcome.kind === 'rejected' && outcome.status === 413 && batch.count > 1) this.#split.unshift(...batch.split());
+    else this.#report.outcome(batch.messageIds, outcome);
     this.#pump();
   }
 
@@ -264,6 +274,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     if (this.#open.count > 0) low = Math.min(low, this.#open.firstSeq);
     if (this.#ready !== undefined) low = Math.min(low, this.#ready.firstSeq);
     for (const batch of this.#inflight) low = Math.min(low, batch.firstSeq);
+    for (const batch of this.#split) low = Math.min(low, batch.firstSeq);
     return low;
   }
 
@@ -280,9 +291,10 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     this.#abort.abort();
     const ids: string[] = [];
     for (let e = this.#ring.shift(); e !== undefined; e = this.#ring.shift()) ids.push(e.messageId ?? randomUUID());
-    for (const batch of [this.#open, this.#ready, ...this.#inflight]) if (batch !== undefined) ids.push(...batch.messageIds);
+    for (const batch of [this.#open, this.#ready, ...this.#inflight, ...this.#split]) if (batch !== undefined) ids.push(...batch.messageIds);
     this.#open = new Batch(this.#envelope.overheadBytes);
     this.#ready = undefined;
+    this.#split = [];
     this.#inflight.clear();
     this.#inflightEvents = 0;
     this.#report.drop('close_timeout', ids);

@@ -32,6 +32,17 @@ export class Batch {
     this.bytes += bytes;
   }
 
+  /**
+   * The first and second halves, for a server that refused the whole body as too large (413). Both keep
+   * `firstSeq`, so a flush() waiting on this batch waits for both halves.
+   */
+  split(): [Batch, Batch] {
+    const halves: [Batch, Batch] = [new Batch(this.overheadBytes), new Batch(this.overheadBytes)];
+    const half = Math.ceil(this.#parts.length / 2);
+    this.#parts.forEach((json, i) => halves[i < half ? 0 : 1].add(this.firstSeq, json, Buffer.byteLength(json), this.messageIds[i] as string));
+    return halves;
+  }
+
   /** The events as the inside of a JSON array. */
   join(): string {
     return this.#parts.join(',');
