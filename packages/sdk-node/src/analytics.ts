@@ -57,6 +57,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   readonly #inflight = new Set<Batch>();
   /** Halves of batches refused with 413, waiting for a request slot (oldest first). */
   #split: Batch[] = [];
+  #splitEvents = 0;
   #inflightEvents = 0;
   #pumpScheduled = false;
   #intervalTimer: NodeJS.Timeout | undefined;
@@ -109,9 +110,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
 
   /** Events held in memory: queued, being sent or waiting for a retry. */
   get pendingEvents(): number {
-    let split = 0;
-    for (const batch of this.#split) split += batch.count;
-    return this.#ring.length + this.#open.count + (this.#ready?.count ?? 0) + this.#inflightEvents + split;
+    return this.#ring.length + this.#open.count + (this.#ready?.count ?? 0) + this.#inflightEvents + this.#splitEvents;
   }
 
   /**
@@ -187,7 +186,11 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
   #pump(): void {
     const o = this.options;
     // Halves of a batch refused as too large hold older events than anything queued: they go first.
-    while (this.#split.length > 0 && this.#inflight.size < o.maxConcurrentRequests) this.#send(this.#split.shift() as Batch);
+    while (this.#split.length > 0 && this.#inflight.size < o.maxConcurrentRequests) {
+      const half = this.#split.shift() as Batch;
+      this.#splitEvents -= half.count;
+      this.#send(half);
+    }
     for (;;) {
       if (this.#split.length > 0) break;
       if (this.#ready !== undefined) {
@@ -263,8 +266,10 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     this.#inflightEvents -= batch.count;
     // A collector with a smaller body limit than maxBatchBytes answers 413: its halves are sent instead,
     // down to single events (one still refused is reported like any other refused request).
-    if (outcome.kind === 'rejected' && outcome.status === 413 && batch.count > 1) this.#split.unshift(...batch.split());
-    else this.#report.outcome(batch.messageIds, outcome);
+    if (outcome.kind === 'rejected' && outcome.status === 413 && batch.count > 1) {
+      this.#split.unshift(...batch.split());
+      this.#splitEvents += batch.count;
+    } else this.#report.outcome(batch.messageIds, outcome);
     this.#pump();
   }
 
@@ -295,6 +300,7 @@ export class Analytics extends TypedEmitter<AnalyticsEvents> {
     this.#open = new Batch(this.#envelope.overheadBytes);
     this.#ready = undefined;
     this.#split = [];
+    this.#splitEvents = 0;
     this.#inflight.clear();
     this.#inflightEvents = 0;
     this.#report.drop('close_timeout', ids);
