@@ -12,11 +12,12 @@
  *    first page of 50 members through HTTP.
  *
  * Env: BENCH_PROFILES (1000000), BENCH_EVENTS (10000000), BENCH_REPEAT (5),
- * BENCH_DATA_DIR (<repo>/.cdp-data/bench-segments-<profiles>-<events>),
+ * BENCH_DATA_DIR (<repository root>/.cdp-data/bench-segments-<profiles>-<events>),
  * BENCH_MAX_GENERATE_SECONDS (3600).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { benchDataset } from './data.js';
@@ -25,7 +26,8 @@ import { BENCH_SEGMENTS } from './segments.js';
 const PROFILES = Number(process.env['BENCH_PROFILES'] ?? 1_000_000);
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 10_000_000);
 const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 5);
-const ROOT = resolve(process.env['INIT_CWD'] ?? process.cwd());
+// The repository root, wherever pnpm was started: one dataset per machine, not one per working directory.
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIR = process.env['BENCH_DATA_DIR'] ?? join(ROOT, '.cdp-data', `bench-segments-${PROFILES}-${EVENTS}`);
 const MAX_GENERATE = Number(process.env['BENCH_MAX_GENERATE_SECONDS'] ?? 3_600);
 
