@@ -179,14 +179,16 @@ export class IdentityService {
     const rows = emptyIdentityRows();
     const profileIds: string[] = [];
     const touched = new Map<string, Set<string>>();
+    let current: { id: string; ws: WorkspaceIdentity } | undefined;
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as IdentityRecordInput;
       if (suppressed.has(i)) {
         profileIds.push('');
         continue;
       }
-      const ws = this.workspace(r.workspaceId);
-      const result = ws.resolver.resolve(inputs[i] as ResolveInput);
+      // Batches are mostly one workspace: its state is looked up when the workspace changes, as in resolveBatch.
+      if (current?.id !== r.workspaceId) current = { id: r.workspaceId, ws: this.workspace(r.workspaceId) };
+      const result = current.ws.resolver.resolve(inputs[i] as ResolveInput);
       profileIds.push(result.profileId ?? '');
       const w = r.workspaceId;
       if (result.createdProfile !== undefined) rows.profiles.push(profileRow(w, result.createdProfile));
