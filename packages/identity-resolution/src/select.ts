@@ -4,6 +4,7 @@
  * per-type limit and the caps. Reads the store, writes nothing.
  */
 import type { IdentityConfig } from './config.js';
+import { compareStrings } from './sort.js';
 import type { IdentityStore, ProfileState } from './store.js';
 import { NONE, type DroppedIdentifier, type Identifier, type ProfileId } from './types.js';
 
@@ -47,8 +48,7 @@ function priorityOf(config: IdentityConfig, type: string): number {
 /** Order of (priority, type, value); priorities are passed in, looked up once per identifier. */
 function compare(pa: number, a: Identifier, pb: number, b: Identifier): number {
   if (pa !== pb) return pa - pb;
-  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+  return a.type !== b.type ? compareStrings(a.type, b.type) : compareStrings(a.value, b.value);
 }
 
 /** Sorted by (priority, type, value), exact duplicates removed. */

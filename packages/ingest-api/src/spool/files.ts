@@ -35,10 +35,10 @@ export async function writeFileDurably(dir: string, name: string, content: strin
     await fh.close();
   }
   await rename(tmp, join(dir, name));
-  await syncDirAsync(dir);
+  await syncDir(dir);
 }
 
-export async function syncDirAsync(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { segmentName, syncDirAsync } from './files.js';
+import { segmentName, syncDir } from './files.js';
 
 interface Waiter {
   resolve: () => void;
@@ -44,7 +44,7 @@ export class SpoolWriter {
   /** Opens a NEW segment `seq`: after a restart the previous one may end in a torn, unacknowledged write. */
   static async open(options: { dir: string; seq: number; maxSegmentBytes: number; events: SpoolWriterEvents }): Promise<SpoolWriter> {
     const fh = await open(join(options.dir, segmentName(options.seq)), 'wx');
-    await syncDirAsync(options.dir);
+    await syncDir(options.dir);
     return new SpoolWriter(options.dir, fh, options.seq, options.maxSegmentBytes, options.events);
   }
 
@@ -132,7 +132,7 @@ export class SpoolWriter {
     const oldSeq = this.#seq;
     const size = this.#offset;
     this.#fh = await open(join(this.#dir, segmentName(oldSeq + 1)), 'wx');
-    await syncDirAsync(this.#dir);
+    await syncDir(this.#dir);
     this.#seq = oldSeq + 1;
     this.#offset = 0;
     await old.close();
