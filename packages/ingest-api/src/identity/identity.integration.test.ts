@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/index.js';
+import { activityAndEvents } from '../testing/activity.js';
 
 interface Profile {
   id: string;
@@ -207,6 +208,10 @@ describe('unmerge', () => {
     // Every event is stored exactly once, each under its person.
     const [counts] = await glued.query<{ n: number; u: number; p: number }>('SELECT count() AS n, uniqExact(message_id) AS u, uniqExact(profile_id) AS p FROM events');
     expect(counts).toEqual({ n: 9, u: 9, p: 3 });
+    // First/last activity per profile follows the moved events (the glued profile's rows were rebuilt).
+    const activity = await activityAndEvents(glued.query);
+    expect(activity.activity).toEqual(activity.events);
+    expect(activity.events).toHaveLength(9);
     // New kiosk events no longer glue anyone.
     await send(glued, [{ type: 'track', anonymousId: 'ivy-session', event: 'Account Opened', context: { device: { id: 'kiosk-branch-12' } } }]);
     expect((await profile(glued, 'anonymous_id:ivy-session')).identities).toHaveLength(1);

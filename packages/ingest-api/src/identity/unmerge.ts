@@ -10,6 +10,7 @@ import {
   type ResolvableEvent,
 } from '@cdp/identity-resolution';
 import type { Logger } from 'pino';
+import { refreshActivity } from '../storage/activity.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
 import { loadComponents } from './loader.js';
@@ -202,6 +203,8 @@ export class IdentityJobs {
            AND profile_id != ${next}`,
         params,
       );
+      // The copies' profiles gained activity through the view; the old ones lost events: recompute both.
+      await refreshActivity(this.#t, w, [...new Set([...plan.oldIds, ...plan.moves.map((m) => m[1]).filter((id) => id !== '')])]);
     }
     // Retire every row of the old profiles, then write the recomputed ones (newer versions win,
     // also where the replay reused an id).

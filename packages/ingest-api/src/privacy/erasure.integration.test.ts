@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/index.js';
+import { activityAndEvents } from '../testing/activity.js';
 import { adminSql, findEverywhere, postPrivacyRequest, waitForRequest } from './test-helpers.js';
 
 let api: TestApi;
@@ -196,6 +197,10 @@ describe('privacy requests', () => {
     expect(bob.id).toBe(bobBefore.id);
     const bobEvents = await api.query<{ event: string }>('SELECT event FROM events WHERE user_id = {u:String} ORDER BY timestamp', { u: `bob-${tag}` });
     expect(bobEvents.map((e) => e.event)).toEqual(['', 'Top Up']);
+    // His first/last activity is recomputed without the deleted event that carried her email.
+    const activity = await activityAndEvents(api.query);
+    expect(activity.activity).toEqual(activity.events);
+    expect(activity.events.filter((r) => r.includes(bob.id))).toHaveLength(2);
 
     // She comes back with her old email and user id: nothing is stored, nothing resolves.
     const again = await send([

@@ -1,6 +1,7 @@
 import type { Identifier } from '@cdp/identity-resolution';
 import type { IdentityService } from '../identity/service.js';
 import type { ExclusiveContext } from '../pipeline/flusher.js';
+import { refreshActivity } from '../storage/activity.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { eventsElsewhere, IDENTIFIER_KEY, identifierKey, mentions, resolvePerson, textNeedles, type Subject } from './scope.js';
 import { ScratchSet } from './scratch.js';
@@ -12,6 +13,11 @@ export interface ErasurePlan {
   identifiers: Identifier[];
   /** Events stored under another profile, or none, that carry one of the identifiers (see `eventsElsewhere`). */
   messageIds: string[];
+  /**
+   * The other profiles those events are stored under: their `profile_activity` rows are recomputed once the
+   * events are gone. Absent in plans written before the table existed.
+   */
+  elsewhereProfiles?: string[];
 }
 
 export interface ErasureResult {
@@ -27,6 +33,7 @@ const PURGED_TABLES = [
   'identity_warnings',
   'dead_letters',
   'events',
+  'profile_activity',
   'identities',
   'profile_traits',
   'profile_merges',
@@ -40,7 +47,15 @@ const REDACTED_AUDIT_DETAILS = '{"redacted":"personal data erased"}';
 
 export async function planErasure(t: ClickHouseTransport, workspaceId: string, subject: Subject): Promise<ErasurePlan> {
   const scope = await resolvePerson(t, workspaceId, subject);
-  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds: await eventsElsewhere(t, workspaceId, scope) };
+  const messageIds = await eventsElsewhere(t, workspaceId, scope);
+  const elsewhere =
+    messageIds.length === 0
+      ? []
+      : await t.query<{ profile_id: string }>(
+          `SELECT DISTINCT profile_id FROM events WHERE workspace_id = {w:String} AND message_id IN {mids:Array(String)} AND profile_id != ''`,
+          { w: workspaceId, mids: messageIds },
+        );
+  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds, elsewhereProfiles: elsewhere.map((r) => r.profile_id) };
 }
 
 /**
@@ -100,6 +115,7 @@ export async function executeErasure(deps: {
       `DELETE FROM events WHERE workspace_id = {w:String} AND profile_id IN ${P}`,
       // ...and the few events stored under someone else that carry her identifiers, when there are any.
       ...(plan.messageIds.length === 0 ? [] : [`DELETE FROM events WHERE workspace_id = {w:String} AND message_id IN ${scratch.set('elsewhere')}`]),
+      `DELETE FROM profile_activity WHERE workspace_id = {w:String} AND toString(profile_key) IN ${P}`,
       `DELETE FROM identities WHERE workspace_id = {w:String} AND (profile_id IN ${P} OR ${IDENTIFIER_KEY} IN ${scratch.set('identifier')})`,
       `DELETE FROM profile_traits WHERE workspace_id = {w:String} AND (profile_id IN ${P} OR message_id IN ${M})`,
       `DELETE FROM profile_merges WHERE workspace_id = {w:String} AND (from_profile IN ${P} OR into_profile IN ${P})`,
@@ -112,6 +128,8 @@ export async function executeErasure(deps: {
        WHERE workspace_id IN ({w:String}, '') AND ${matches('details')} SETTINGS mutations_sync = 2`,
     ];
     for (const sql of statements) await t.command(sql, { w, redacted: REDACTED_AUDIT_DETAILS });
+    // The other people whose events carrying her identifiers were deleted: their first/last activity again.
+    await refreshActivity(t, w, plan.elsewhereProfiles ?? []);
 
     // 4. Memory: the identity graph and the dedup window forget the person.
     deps.identity.forgetPerson(w, { profileIds: [...plan.profileIds, ...others.map((o) => o.profile_id)], identifiers: plan.identifiers });

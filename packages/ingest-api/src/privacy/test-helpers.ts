@@ -56,7 +56,7 @@ export async function adminSql<T>(target: PrivacyTarget, query: string, params: 
 export async function findEverywhere(target: PrivacyTarget, needles: readonly string[]): Promise<string[]> {
   const columns = await adminSql<{ table: string; name: string }>(
     target,
-    "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND type LIKE '%String%' ORDER BY table, name",
+    "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND (type LIKE '%String%' OR type LIKE '%UUID%') ORDER BY table, name",
   );
   const byTable = new Map<string, string[]>();
   for (const { table, name } of columns) byTable.set(table, [...(byTable.get(table) ?? []), name]);

@@ -21,20 +21,28 @@ import { countMembers, exportLines, pageOfMembers, sampleOfMembers } from './mem
 /**
  * The compiled queries run unchanged on both transports (every parameter type
  * they bind: String, Int64, Float64, UInt8, UInt32, Array(String), Array(Float64)),
- * on rows written as the pipeline writes them: A2 was merged into A.
+ * on rows written as the pipeline writes them: A2 was merged into A. Profile
+ * ids are UUIDs, as the identity writer makes them (the queries key profiles by UUID).
  */
 const enginePath = mkdtempSync(join(tmpdir(), 'cdp-segments-transports-'));
 let front: ClickHouseHttpFront;
 const NOW = Date.now();
 const DAY = 86_400_000;
 const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
+// In string order A < A2 < B < C, as the member pages list them.
+const ID = {
+  A: '0a000000-0000-4000-8000-000000000000',
+  A2: '0a200000-0000-4000-8000-000000000000',
+  B: '0b000000-0000-4000-8000-000000000000',
+  C: '0c000000-0000-4000-8000-000000000000',
+} as const;
 
-const event = (id: string, profile: string, name: string, daysAgo: number, properties: Record<string, unknown> = {}) => ({
+const event = (id: string, profile: keyof typeof ID, name: string, daysAgo: number, properties: Record<string, unknown> = {}) => ({
   workspace_id: 'w',
   message_id: id,
   type: 'track',
   event: name,
-  profile_id: profile,
+  profile_id: ID[profile],
   timestamp: iso(daysAgo),
   received_at: iso(daysAgo),
   properties,
@@ -43,11 +51,11 @@ const event = (id: string, profile: string, name: string, daysAgo: number, prope
   integrations: {},
 });
 const ROWS: Record<string, unknown[]> = {
-  profiles: ['A', 'A2', 'B', 'C'].map((p) => ({ workspace_id: 'w', profile_id: p, created_at: iso(30), created_by: 'm', deleted: 0, version: 1 })),
-  profile_aliases: [{ workspace_id: 'w', profile_id: 'A2', canonical_id: 'A', deleted: 0, version: 2 }],
+  profiles: Object.values(ID).map((p) => ({ workspace_id: 'w', profile_id: p, created_at: iso(30), created_by: 'm', deleted: 0, version: 1 })),
+  profile_aliases: [{ workspace_id: 'w', profile_id: ID.A2, canonical_id: ID.A, deleted: 0, version: 2 }],
   profile_traits: [
-    { workspace_id: 'w', profile_id: 'A', key: 'plan', value: '"premium"', at: iso(3), message_id: 'm', once: 0, deleted: 0, version: 1 },
-    { workspace_id: 'w', profile_id: 'B', key: 'plan', value: '"basic"', at: iso(3), message_id: 'm', once: 0, deleted: 0, version: 1 },
+    { workspace_id: 'w', profile_id: ID.A, key: 'plan', value: '"premium"', at: iso(3), message_id: 'm', once: 0, deleted: 0, version: 1 },
+    { workspace_id: 'w', profile_id: ID.B, key: 'plan', value: '"basic"', at: iso(3), message_id: 'm', once: 0, deleted: 0, version: 1 },
   ],
   events: [
     event('e1', 'A2', 'Top Up Completed', 1, { amount: 20 }),
@@ -62,7 +70,7 @@ const ROWS: Record<string, unknown[]> = {
 // B's purchase 40 days ago makes it the only profile with an RFM tier: the medians are its own values (000).
 const settings = resolveSegmentSettings({ rfm: { paidEvents: ['Purchase Completed'], moneyProperty: 'amount' } });
 const SEGMENTS: Array<[string, SegmentDefinitionInput, string[]]> = [
-  ['topped up twice, across merged ids', { conditions: [{ type: 'event', event: 'Top Up Completed', operator: 'gte', value: 2, window: { last: '7d' } }] }, ['A']],
+  ['topped up twice, across merged ids', { conditions: [{ type: 'event', event: 'Top Up Completed', operator: 'gte', value: 2, window: { last: '7d' } }] }, [ID.A]],
   [
     'premium, new, spent 50 on top-ups',
     {
@@ -72,9 +80,9 @@ const SEGMENTS: Array<[string, SegmentDefinitionInput, string[]]> = [
         { type: 'event', event: 'Top Up Completed', aggregate: { fn: 'sum', property: 'amount' }, operator: 'gte', value: 50, where: [{ property: 'amount', operator: 'in', value: [20, 30] }] },
       ],
     },
-    ['A'],
+    [ID.A],
   ],
-  ['did not top up in 36 hours (profiles without events too)', { conditions: [{ type: 'event', event: 'Top Up Completed', operator: 'eq', value: 0, window: { last: '36h' } }] }, ['C']],
+  ['did not top up in 36 hours (profiles without events too)', { conditions: [{ type: 'event', event: 'Top Up Completed', operator: 'eq', value: 0, window: { last: '36h' } }] }, [ID.C]],
   [
     'a sequence across merged ids, or any RFM tier, or a churn level',
     {
@@ -85,7 +93,7 @@ const SEGMENTS: Array<[string, SegmentDefinitionInput, string[]]> = [
         { type: 'churn_risk', level: ['high'] },
       ],
     },
-    ['A', 'B'],
+    [ID.A, ID.B],
   ],
 ];
 
@@ -126,7 +134,7 @@ describe.each([
       { name: 'top_ups', definition: computedTraitDefinitionSchema.parse({ kind: 'count', event: 'Top Up Completed', window: { last: '7d' } }) },
       { name: 'amounts', definition: computedTraitDefinitionSchema.parse({ kind: 'unique_list', event: 'Top Up Completed', property: 'amount' }) },
     ];
-    const q = compileComputedTraits({ traits, workspaceId: 'w', profileIds: ['A', 'A2'], now: NOW });
+    const q = compileComputedTraits({ traits, workspaceId: 'w', profileIds: [ID.A, ID.A2], now: NOW });
     expect(decodeComputedTraits(traits, (await t.query(q.sql, q.params))[0])).toEqual({ top_ups: 2, amounts: [20, 30] });
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { refreshActivity } from './activity.js';
 import { ChdbTransport } from './chdb-transport.js';
 import { HttpTransport } from './http-transport.js';
 import { MIGRATIONS, migrate } from './migrations.js';
@@ -24,6 +25,19 @@ const transports: Array<[string, (database: string) => Promise<ClickHouseTranspo
   ['embedded (chdb)', (database) => ChdbTransport.open({ path: enginePath, database })],
   ['server (@clickhouse/client over HTTP)', (database) => HttpTransport.open({ url: front.url, database })],
 ];
+
+const P1 = '0a000000-0000-4000-8000-000000000001';
+const P2 = '0b000000-0000-4000-8000-000000000002';
+
+/** `profile_activity` of a workspace, merged: [profile, type, first, last] in order. */
+async function activityOf(t: ClickHouseTransport, workspaceId: string): Promise<string[][]> {
+  const rows = await t.query<{ p: string; type: string; first: string; last: string }>(
+    `SELECT toString(profile_key) AS p, type, toString(min(first_at)) AS first, toString(max(last_at)) AS last
+     FROM profile_activity WHERE workspace_id = {w:String} GROUP BY profile_key, type ORDER BY p, type`,
+    { w: workspaceId },
+  );
+  return rows.map((r) => [r.p, r.type, r.first, r.last]);
+}
 
 describe.each(transports)('storage on %s', (_name, open) => {
   let t: ClickHouseTransport;
@@ -63,19 +77,19 @@ describe.each(transports)('storage on %s', (_name, open) => {
     expect(await members()).toEqual(['p1']);
   });
 
-  it('upgrades a database holding data to migration 6 without losing or changing it', async () => {
+  it('upgrades a database holding data to the latest migration without losing or changing it', async () => {
     const old = await open(`storage_upgrade_${Math.random().toString(36).slice(2, 10)}`);
     try {
       expect(await migrate(old, MIGRATIONS.filter((m) => m.version <= 5))).toEqual([1, 2, 3, 4, 5]);
       const events = ['Top Up', 'Transfer', 'Top Up'].map((event, i) =>
-        JSON.stringify({ workspace_id: 'w-up', message_id: `m${i}`, type: 'track', event, profile_id: 'p1', timestamp: '2024-01-01T00:00:00Z', received_at: '2024-01-01T00:00:00Z' }),
+        JSON.stringify({ workspace_id: 'w-up', message_id: `m${i}`, type: 'track', event, profile_id: P1, timestamp: `2024-01-0${i + 1}T00:00:00Z`, received_at: '2024-01-04T00:00:00Z' }),
       );
       await old.insert({ table: 'events', rows: events.join('\n') });
       await old.insert({
         table: 'profile_traits',
-        rows: JSON.stringify({ workspace_id: 'w-up', profile_id: 'p1', key: 'plan', value: '"plus"', at: '2024-01-01T00:00:00Z', message_id: 'm0', once: 0, version: 1 }),
+        rows: JSON.stringify({ workspace_id: 'w-up', profile_id: P1, key: 'plan', value: '"plus"', at: '2024-01-01T00:00:00Z', message_id: 'm0', once: 0, version: 1 }),
       });
-      expect(await migrate(old)).toEqual([6]);
+      expect(await migrate(old)).toEqual([6, 7]);
       const [column] = await old.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
       expect(column?.type).toBe('LowCardinality(String)');
       const counts = await old.query<{ event: string; n: number }>("SELECT event, count() AS n FROM events WHERE workspace_id = 'w-up' GROUP BY event ORDER BY event");
@@ -83,10 +97,37 @@ describe.each(transports)('storage on %s', (_name, open) => {
       const parts = await old.query<{ n: number }>("SELECT count() AS n FROM system.projection_parts WHERE database = currentDatabase() AND table = 'profile_traits' AND name = 'by_key' AND active");
       expect(Number(parts[0]?.n)).toBeGreaterThan(0);
       const traits = await old.query<{ profile_id: string }>("SELECT profile_id FROM profile_traits WHERE workspace_id = 'w-up' AND key = 'plan'");
-      expect(traits.map((r) => r.profile_id)).toEqual(['p1']);
+      expect(traits.map((r) => r.profile_id)).toEqual([P1]);
+      // Migration 7: the stored events got their UUID key and their activity rows.
+      const keys = await old.query<{ k: string }>("SELECT DISTINCT toString(profile_key) AS k FROM events WHERE workspace_id = 'w-up'");
+      expect(keys.map((r) => r.k)).toEqual([P1]);
+      expect(await activityOf(old, 'w-up')).toEqual([[P1, 'track', '2024-01-01 00:00:00.000', '2024-01-03 00:00:00.000']]);
     } finally {
       await old.close();
     }
+  });
+
+  it('keeps each profile\'s first and last activity by type at insert; refreshActivity rebuilds it after deletes', async () => {
+    const ev = (id: string, profile: string, type: string, day: number) =>
+      JSON.stringify({ workspace_id: 'w-act', message_id: id, type, event: type === 'track' ? 'Top Up' : '', profile_id: profile, timestamp: `2024-02-0${day}T10:00:00Z`, received_at: '2024-02-09T00:00:00Z' });
+    await t.insert({ table: 'events', rows: [ev('a1', P1, 'track', 2), ev('a2', P1, 'page', 3), ev('a3', P1, 'track', 5), ev('a4', P2, 'track', 4), ev('a5', '', 'track', 1)].join('\n') });
+    // An event stored twice (a copy) changes no minimum or maximum.
+    await t.insert({ table: 'events', rows: ev('a3', P1, 'track', 5) });
+    const initial = [
+      [P1, 'page', '2024-02-03 10:00:00.000', '2024-02-03 10:00:00.000'],
+      [P1, 'track', '2024-02-02 10:00:00.000', '2024-02-05 10:00:00.000'],
+      [P2, 'track', '2024-02-04 10:00:00.000', '2024-02-04 10:00:00.000'],
+    ];
+    expect(await activityOf(t, 'w-act')).toEqual(initial);
+    await t.command("DELETE FROM events WHERE workspace_id = 'w-act' AND message_id IN ('a3', 'a2')");
+    // The view only adds: the deleted events still show until the profile's rows are rebuilt.
+    expect(await activityOf(t, 'w-act')).toEqual(initial);
+    await refreshActivity(t, 'w-act', [P1]);
+    await refreshActivity(t, 'w-act', [P1]);
+    expect(await activityOf(t, 'w-act')).toEqual([[P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 10:00:00.000'], initial[2]]);
+    await t.command("DELETE FROM events WHERE workspace_id = 'w-act' AND profile_id = {p:String}", { p: P2 });
+    await refreshActivity(t, 'w-act', [P2]);
+    expect(await activityOf(t, 'w-act')).toEqual([[P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 10:00:00.000']]);
   });
 
   it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {

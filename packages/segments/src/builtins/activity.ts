@@ -1,5 +1,6 @@
-import type { SegmentSettings } from '../settings.js';
+import type { Partials } from '../compiler/partials.js';
 import type { SqlContext } from '../compiler/values.js';
+import type { SegmentSettings } from '../settings.js';
 
 /**
  * Activity (for lifecycle and churn risk): events of the configured types;
@@ -10,6 +11,20 @@ export function activitySql(ctx: SqlContext, settings: SegmentSettings): string 
   const types = `type IN ${ctx.params.bind([...eventTypes], 'Array(String)')}`;
   if (events.length === 0 || !eventTypes.includes('track')) return types;
   return `${types} AND (type != 'track' OR event IN ${ctx.params.bind([...events], 'Array(String)')})`;
+}
+
+/**
+ * First or last activity of a profile. When activity is defined by event type
+ * alone (the default), it is read from `profile_activity` (first/last event of
+ * each type per profile, kept at insert); with track event names listed, from
+ * the events scan.
+ */
+export function activityTime(ctx: SqlContext, partials: Partials, settings: SegmentSettings, fn: 'min' | 'max'): string {
+  const { eventTypes, events } = settings.activity;
+  if (events.length === 0 || !eventTypes.includes('track')) {
+    return partials.typeTime(`type IN ${ctx.params.bind([...eventTypes], 'Array(String)')}`, fn);
+  }
+  return partials.time(activitySql(ctx, settings), fn);
 }
 
 /** Whole days (24 h periods) from `fromMs` to `toMs`, as SQL on a DateTime64 column and in JS. */

@@ -3,7 +3,7 @@ import { DAY_MS } from '../definition/limits.js';
 import type { Partials } from '../compiler/partials.js';
 import { timeSql, type SqlContext } from '../compiler/values.js';
 import type { SegmentSettings } from '../settings.js';
-import { activitySql, elapsedDays, elapsedDaysSql } from './activity.js';
+import { activitySql, activityTime, elapsedDays, elapsedDaysSql } from './activity.js';
 import { lowerMedian } from './rfm.js';
 
 /**
@@ -49,7 +49,7 @@ export function churnRisk(input: {
 export function churnLevelSql(ctx: SqlContext, partials: Partials, settings: SegmentSettings): string {
   const { churn } = settings;
   const activity = activitySql(ctx, settings);
-  const last = partials.time(activity, 'max');
+  const last = activityTime(ctx, partials, settings, 'max');
   const days = partials.days(`${activity} AND timestamp >= ${timeSql(ctx, ctx.nowMs - churn.lookbackDays * DAY_MS)}`);
   const gaps = `arraySort(arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(${days})))))`;
   const gap = `if(length(${days}) < 2, ${ctx.params.bind(churn.defaultGapDays, 'Float64')}, ${gaps}[intDiv(length(${days}), 2)])`;

@@ -3,7 +3,7 @@ import { DAY_MS } from '../definition/limits.js';
 import type { Partials } from '../compiler/partials.js';
 import { timeSql, type SqlContext } from '../compiler/values.js';
 import type { SegmentSettings } from '../settings.js';
-import { activitySql } from './activity.js';
+import { activityTime } from './activity.js';
 
 /**
  * Lifecycle stage from the first and last activity (P = activeDays,
@@ -35,9 +35,8 @@ export function lifecycleStage(input: {
 
 /** The same formula as a per-profile SQL expression ('' = no stage). */
 export function lifecycleStageSql(ctx: SqlContext, partials: Partials, settings: SegmentSettings): string {
-  const activity = activitySql(ctx, settings);
-  const first = partials.time(activity, 'min');
-  const last = partials.time(activity, 'max');
+  const first = activityTime(ctx, partials, settings, 'min');
+  const last = activityTime(ctx, partials, settings, 'max');
   const p = timeSql(ctx, ctx.nowMs - settings.lifecycle.activeDays * DAY_MS);
   const c = timeSql(ctx, ctx.nowMs - settings.lifecycle.churnedDays * DAY_MS);
   return `multiIf(${last} IS NULL, '', ${first} >= ${p}, 'new', ${last} >= ${p}, 'active', ${last} >= ${c}, 'dormant', 'churned')`;

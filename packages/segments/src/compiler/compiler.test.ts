@@ -31,8 +31,11 @@ describe('compiled query shape', () => {
     ]);
     expect(occurrences(q.sql, 'FROM events')).toBe(1);
     expect(q.sql).toContain('GROUP BY sid');
-    expect(q.sql).toMatch(/LEFT JOIN \(\s*SELECT profile_id AS merged_id, argMax\(canonical_id, version\) AS survivor FROM profile_aliases/);
-    expect(q.sql).toContain("if(alias.survivor = '', src.sid, alias.survivor) AS pid");
+    expect(q.sql).toMatch(/LEFT JOIN \(\s*SELECT toUUIDOrZero\(profile_id\) AS merged_id, toUUIDOrZero\(argMax\(canonical_id, version\)\) AS survivor FROM profile_aliases/);
+    expect(q.sql).toContain('if(empty(alias.survivor), src.sid, alias.survivor) AS pid');
+    // Per-profile keys are UUIDs inside the query; members leave as strings.
+    expect(q.sql).toMatch(/^SELECT toString\(pid\) AS pid FROM \(/);
+    expect(q.sql).toContain('SELECT profile_key AS sid,');
     expect(q.sql).toContain('AS lifecycle_stage');
     expect(q.sql).toContain('AS rfm_tier');
     expect(q.sql).toContain('AS churn_level');
@@ -110,9 +113,9 @@ describe('conditions', () => {
 
   it('trait tests read the latest, live version of the key; negative tests take the complement', () => {
     const eq = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }]);
-    expect(eq.sql).toContain('pid IN (SELECT profile_id FROM profile_traits WHERE workspace_id = {ws:String} AND key = {');
+    expect(eq.sql).toContain('pid IN (SELECT toUUIDOrZero(profile_id) FROM profile_traits WHERE workspace_id = {ws:String} AND key = {');
     expect(eq.sql).toContain("HAVING argMax(deleted, version) = 0 AND ifNull(JSONExtract(argMax(value, version), 'Nullable(String)') = {");
-    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'neq', value: 'pro' })).toContain('pid NOT IN (SELECT profile_id FROM profile_traits');
+    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'neq', value: 'pro' })).toContain('pid NOT IN (SELECT toUUIDOrZero(profile_id) FROM profile_traits');
     expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'not_exists' })).toMatch(/pid NOT IN \(SELECT .* \(JSONType\(argMax\(value, version\)\) != 'Null'\)\)/);
     expect(sqlOf({ type: 'trait', trait: 'age', operator: 'gte', value: 30 })).toContain("JSONExtract(argMax(value, version), 'Nullable(Float64)') >= {");
     expect(sqlOf({ type: 'trait', trait: 'vip', operator: 'eq', value: true })).toContain("'Nullable(Bool)') = {");
@@ -137,6 +140,39 @@ describe('conditions', () => {
     // The amount of the condition and RFM's money property, each parsed only on its own rows.
     expect(occurrences(q.sql, 'JSONExtract(if(')).toBe(2);
     expect(q.sql).not.toMatch(/JSONExtract\((properties|traits),/);
+  });
+
+  it('reads first and last activity from profile_activity when activity is defined by event type', () => {
+    const lifecycle = { type: 'lifecycle', stage: 'dormant' };
+    const topUps = { type: 'event', event: 'Top Up', operator: 'gte', value: 2, window: { last: '7d' } };
+    const q = compile([lifecycle, topUps]);
+    const [events, activity] = q.sql.split('UNION ALL') as [string, string];
+    // Two layer-1 scans, each with the other's aggregates as neutral values, both merged per survivor.
+    expect(events).toContain('FROM events');
+    expect(events).toContain("CAST(NULL AS Nullable(DateTime64(3, 'UTC'))) AS a0");
+    expect(events).not.toContain('first_at');
+    expect(activity).toContain('FROM profile_activity');
+    expect(activity).toMatch(/min\(if\(type IN \{p\d+:Array\(String\)\}, first_at, NULL\)\) AS a0/);
+    expect(activity).toMatch(/max\(if\(type IN \{p\d+:Array\(String\)\}, last_at, NULL\)\) AS a1/);
+    expect(activity).toContain('toUInt64(0) AS a2');
+    // The events scan keeps only the rows its own aggregates read (not every activity event).
+    const eventsWhere = events.slice(events.indexOf('WHERE'));
+    expect(eventsWhere).not.toMatch(/type IN \{/);
+    expect(q.params[paramsOf(q, ['track', 'page', 'screen'])[0] as string]).toEqual(['track', 'page', 'screen']);
+
+    // Activity limited to some track events needs the events themselves.
+    const named = compileSegment({
+      definition: def({ conditions: [lifecycle] }),
+      workspaceId: 'ws_1',
+      now: NOW,
+      settings: resolveSegmentSettings({ activity: { eventTypes: ['track', 'page'], events: ['Logged In'] } }),
+    });
+    expect(named.sql).not.toContain('profile_activity');
+    expect(named.sql).toMatch(/max\(if\(type IN \{p\d+:Array\(String\)\} AND \(type != 'track' OR event IN \{p\d+:Array\(String\)\}\), timestamp, NULL\)\)/);
+    // Churn risk's recency comes from profile_activity too; its active days from the events.
+    const churn = compile([{ type: 'churn_risk', level: 'high' }]);
+    expect(churn.sql).toContain('FROM profile_activity');
+    expect(churn.sql).toMatch(/groupUniqArrayIf\(toDate\(timestamp, 'UTC'\)/);
   });
 
   it('first time, stopped, sequence', () => {

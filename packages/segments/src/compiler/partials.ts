@@ -3,13 +3,23 @@ import { pathKeys, type PropertyPath } from '../definition/primitives.js';
 import { filterSql, jsonExtract, type SqlContext } from './values.js';
 
 /**
- * Per-profile aggregates of the events scan. Each is computed twice: per
- * stored profile id while scanning `events` (layer 1, `a<i>`), then merged per
+ * Per-profile aggregates of the scans. Each is computed twice: per stored
+ * profile id while scanning its source (layer 1, `a<i>`), then merged per
  * surviving profile (layer 2, `b<i>`), so events stored under a merged-away id
  * count for its survivor. Only aggregates whose partial results merge exactly
  * are used: counts and sums add, minima and maxima combine, arrays concatenate.
  */
 export type Merge = 'sum' | 'min' | 'max' | 'concat' | 'union';
+
+/**
+ * Where a layer-1 aggregate is read: `events`, or `profile_activity` (first and
+ * last event of each type per stored profile, kept at insert: ~2 rows per
+ * profile instead of every event).
+ */
+export type Source = 'events' | 'activity';
+
+/** The table of each source. */
+export const SOURCE_TABLE: Record<Source, string> = { events: 'events', activity: 'profile_activity' };
 
 interface PartialSpec {
   /** Aggregate over the events rows of one stored profile id. */
@@ -21,6 +31,7 @@ interface PartialSpec {
   merge: Merge;
   /** A condition on the row that the aggregate needs (for the scan's WHERE). */
   rows: string;
+  source: Source;
 }
 
 const MERGE_SQL: Record<Merge, (col: string) => string> = {
@@ -43,7 +54,7 @@ export class Partials {
 
   /** Registers an aggregate; identical aggregates (same SQL, same parameters) are computed once. */
   #add(spec: PartialSpec): string {
-    const key = `${spec.merge}|${spec.sql}`;
+    const key = `${spec.source}|${spec.merge}|${spec.sql}`;
     const known = this.#byKey.get(key);
     if (known !== undefined) return known;
     const name = `b${this.#specs.length}`;
@@ -54,27 +65,36 @@ export class Partials {
 
   /** Number of matching events. */
   count(rows: string): string {
-    return this.#add({ sql: `countIf(${rows})`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows });
+    return this.#add({ sql: `countIf(${rows})`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows, source: 'events' });
   }
 
   /** Sum / min / max of a numeric value over matching events; NULL when no event has the value. */
   value(rows: string, value: string, fn: 'sum' | 'min' | 'max'): string {
-    return this.#add({ sql: `${fn}(if(${rows}, ${value}, NULL))`, type: 'Nullable(Float64)', neutral: 'CAST(NULL AS Nullable(Float64))', merge: fn, rows });
+    return this.#add({ sql: `${fn}(if(${rows}, ${value}, NULL))`, type: 'Nullable(Float64)', neutral: 'CAST(NULL AS Nullable(Float64))', merge: fn, rows, source: 'events' });
   }
 
   /** Number of matching events that have the value. */
   valueCount(rows: string, value: string): string {
-    return this.#add({ sql: `count(if(${rows}, ${value}, NULL))`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows });
+    return this.#add({ sql: `count(if(${rows}, ${value}, NULL))`, type: 'UInt64', neutral: 'toUInt64(0)', merge: 'sum', rows, source: 'events' });
   }
 
   /** Earliest or latest time of a matching event; NULL when none. */
   time(rows: string, fn: 'min' | 'max'): string {
-    return this.#add({ sql: `${fn}(if(${rows}, timestamp, NULL))`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows });
+    return this.#add({ sql: `${fn}(if(${rows}, timestamp, NULL))`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'events' });
+  }
+
+  /**
+   * The same from `profile_activity`, for rows selected by event type only
+   * (`rows` may test `type`, nothing else of an event).
+   */
+  typeTime(rows: string, fn: 'min' | 'max'): string {
+    const column = fn === 'min' ? 'first_at' : 'last_at';
+    return this.#add({ sql: `${fn}(if(${rows}, ${column}, NULL))`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'activity' });
   }
 
   /** Distinct UTC dates of matching events. */
   days(rows: string): string {
-    return this.#add({ sql: `groupUniqArrayIf(toDate(timestamp, 'UTC'), ${rows})`, type: 'Array(Date)', neutral: 'CAST([] AS Array(Date))', merge: 'union', rows });
+    return this.#add({ sql: `groupUniqArrayIf(toDate(timestamp, 'UTC'), ${rows})`, type: 'Array(Date)', neutral: 'CAST([] AS Array(Date))', merge: 'union', rows, source: 'events' });
   }
 
   /** (epoch seconds, bit mask of the steps it matches) of every event matching a step. */
@@ -89,12 +109,18 @@ export class Partials {
       neutral: `CAST([] AS ${type})`,
       merge: 'concat',
       rows,
+      source: 'events',
     });
   }
 
-  /** `a<i>` columns of the events scan. */
-  scanColumns(): string[] {
-    return this.#specs.map((s, i) => `${s.sql} AS a${i}`);
+  /** Sources with at least one aggregate, in a fixed order. */
+  sources(): Source[] {
+    return (['events', 'activity'] as const).filter((source) => this.#specs.some((s) => s.source === source));
+  }
+
+  /** `a<i>` columns of a source's scan (the other sources' aggregates as neutral values). */
+  scanColumns(source: Source): string[] {
+    return this.#specs.map((s, i) => `${s.source === source ? s.sql : s.neutral} AS a${i}`);
   }
 
   /** The same columns for profiles without events. */
@@ -107,9 +133,9 @@ export class Partials {
     return this.#specs.map((s, i) => `${MERGE_SQL[s.merge](`a${i}`)} AS b${i}`);
   }
 
-  /** Rows any aggregate looks at: the scan skips the others. */
-  rowFilter(): string {
-    return [...new Set(this.#specs.map((s) => `(${s.rows})`))].join(' OR ');
+  /** Rows of a source any of its aggregates looks at: the scan skips the others. */
+  rowFilter(source: Source): string {
+    return [...new Set(this.#specs.filter((s) => s.source === source).map((s) => `(${s.rows})`))].join(' OR ');
   }
 }
 

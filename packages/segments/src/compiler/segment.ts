@@ -1,7 +1,9 @@
 import type { SegmentDefinition } from '../definition/segment.js';
 import { resolveSegmentSettings, type SegmentSettings } from '../settings.js';
 import { ConditionCompiler } from './conditions.js';
+import { SOURCE_TABLE } from './partials.js';
 import { Params } from './params.js';
+import { profileKey } from './values.js';
 
 /** SQL with `{name:Type}` placeholders and the values to bind. */
 export interface CompiledQuery {
@@ -25,7 +27,11 @@ export interface CompileSegmentOptions {
  * (column `pid`, surviving profiles only). Shape, inside out:
  *
  * 1. one scan of `events` of the workspace, grouped by the stored profile id
- *    (the profile at ingestion), computing every aggregate any condition needs;
+ *    (the profile at ingestion, as the UUID `profile_key`: every per-profile
+ *    key of the query is a UUID, see `profileKey`), computing every aggregate
+ *    any condition needs — and, for first/last activity by event type
+ *    (lifecycle, churn recency), one of `profile_activity`, the same per
+ *    stored profile but kept at insert (~2 rows a profile);
  * 2. those rows mapped to the surviving profile through `profile_aliases`
  *    (a hash join on the live alias map) and merged per survivor, so events
  *    stored under merged-away ids count for the survivor — plus, only when the
@@ -54,31 +60,31 @@ export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
   const withEmptyProfiles = where.empty !== 'false' || partials.size === 0;
 
   const sources: string[] = [];
-  if (partials.size > 0) {
+  for (const source of partials.sources()) {
     sources.push(
       [
-        `SELECT profile_id AS sid,`,
-        indent(partials.scanColumns().join(',\n'), 2),
-        `FROM events`,
-        `WHERE workspace_id = ${ws} AND profile_id != ''`,
-        `  AND (${partials.rowFilter()})`,
+        `SELECT profile_key AS sid,`,
+        indent(partials.scanColumns(source).join(',\n'), 2),
+        `FROM ${SOURCE_TABLE[source]}`,
+        `WHERE workspace_id = ${ws}${source === 'events' ? ' AND NOT empty(profile_key)' : ''}`,
+        `  AND (${partials.rowFilter(source)})`,
         `GROUP BY sid`,
       ].join('\n'),
     );
   }
   if (withEmptyProfiles) {
     const neutral = partials.neutralColumns();
-    sources.push(`SELECT profile_id AS sid${neutral.map((c) => `, ${c}`).join('')}\nFROM profiles\nWHERE workspace_id = ${ws}`);
+    sources.push(`SELECT ${profileKey('profile_id')} AS sid${neutral.map((c) => `, ${c}`).join('')}\nFROM profiles\nWHERE workspace_id = ${ws}`);
   }
   // Stored ids that were merged away are mapped to their survivor with a hash join on the live
   // alias map (measured faster than transform() over the same arrays; see the bench README).
   const merged = [
-    `SELECT if(alias.survivor = '', src.sid, alias.survivor) AS pid${partials.mergeColumns().map((c) => `,\n  ${c}`).join('')}`,
+    `SELECT if(empty(alias.survivor), src.sid, alias.survivor) AS pid${partials.mergeColumns().map((c) => `,\n  ${c}`).join('')}`,
     `FROM (`,
     indent(sources.join('\nUNION ALL\n'), 1),
     `) AS src`,
     `LEFT JOIN (`,
-    `  SELECT profile_id AS merged_id, argMax(canonical_id, version) AS survivor FROM profile_aliases`,
+    `  SELECT ${profileKey('profile_id')} AS merged_id, ${profileKey('argMax(canonical_id, version)')} AS survivor FROM profile_aliases`,
     `  WHERE workspace_id = ${ws} GROUP BY profile_id HAVING argMax(deleted, version) = 0`,
     `) AS alias ON alias.merged_id = src.sid`,
     `GROUP BY pid`,
@@ -89,11 +95,11 @@ export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
       : [`SELECT *${[...derived].map(([name, sql]) => `,\n  ${sql} AS ${name}`).join('')}`, `FROM (`, indent(merged, 1), `)`].join('\n');
 
   const retired = [
-    `SELECT profile_id FROM profiles`,
+    `SELECT ${profileKey('profile_id')} FROM profiles`,
     `WHERE workspace_id = ${ws} AND profile_id IN (SELECT profile_id FROM profiles WHERE workspace_id = ${ws} AND deleted = 1)`,
     `GROUP BY profile_id HAVING argMax(deleted, version) = 1`,
   ].join('\n');
-  const sql = [
+  const members = [
     `SELECT pid FROM (`,
     indent(perProfile, 1),
     `)`,
@@ -102,6 +108,8 @@ export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
     indent(retired, 2),
     `  )`,
   ].join('\n');
+  // Ids leave as strings (UUID order is not string order, and callers page by string).
+  const sql = `SELECT toString(pid) AS pid FROM (\n${indent(members, 1)}\n)`;
   return { sql, params: params.values };
 }
 

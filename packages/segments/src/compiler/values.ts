@@ -9,6 +9,15 @@ export interface SqlContext {
   readonly nowMs: number;
 }
 
+/**
+ * A profile id column as the query's per-profile key: a UUID (profile ids are UUIDs; zero = none).
+ * Grouping, joining and set tests on 16-byte UUIDs are 2-3x cheaper than on 36-character strings;
+ * `events` stores it as `profile_key`. Member ids leave the query as strings again.
+ */
+export function profileKey(column: string): string {
+  return `toUUIDOrZero(${column})`;
+}
+
 /** A DateTime64 expression of a bound epoch-ms value. */
 export function timeSql(ctx: SqlContext, ms: number): string {
   return `fromUnixTimestamp64Milli(${ctx.params.bind(Math.trunc(ms), 'Int64')}, 'UTC')`;
