@@ -228,10 +228,10 @@ describe('adoption with Web Locks (exactly once)', () => {
   let registry: ReturnType<typeof createLockRegistry>;
   const tabs: FakeLocks[] = [];
   /** A tab with its own view of the origin's locks. */
-  const lockTab = (name: string) => {
+  const lockTab = (name: string, local?: Local) => {
     const locks = registry.tab();
     tabs.push(locks);
-    return { queue: tab(name, { locks }), locks };
+    return { queue: tab(name, local ? { locks, local } : { locks }), locks };
   };
   const queueName = (locks: FakeLocks) => locks.held().find((n) => n.startsWith(QUEUE_PREFIX));
   /** Tab a queued an event and was frozen past its lease; tab b looked for queues to adopt and waits for a's lock. */
@@ -284,7 +284,7 @@ describe('adoption with Web Locks (exactly once)', () => {
     const closing = lockTab('closing');
     for (const id of ['1', '2', '3']) closing.queue.push(event(id));
     await settle();
-    const others = ['b', 'c', 'd', 'e', 'f'].map(lockTab);
+    const others = ['b', 'c', 'd', 'e', 'f'].map((name) => lockTab(name));
     await settle();
     closing.queue.release(); // pagehide: the other tabs see the released lease (a storage event) and scan
     for (const other of others) other.queue.heartbeat();
@@ -299,6 +299,32 @@ describe('adoption with Web Locks (exactly once)', () => {
     for (const other of others) other.queue.heartbeat();
     await settle();
     expect(adopted).toHaveLength(1);
+  });
+
+  it('writes that reach other tabs after the lock does (separate processes) still leave a closed tab to one adopter', async () => {
+    const DELAY = 1000;
+    const view = delayedViews(DELAY);
+    const closing = lockTab('closing', view('closing'));
+    for (const id of ['1', '2']) closing.queue.push(event(id));
+    await settle();
+    const others = ['b', 'c', 'd'].map((name) => lockTab(name, view(name)));
+    await settle();
+    closing.queue.release();
+    vi.advanceTimersByTime(DELAY); // the released lease has reached every tab
+    for (const other of others) other.queue.heartbeat();
+    closing.locks.close();
+    await settle();
+    // The adopter's removal of the queue has not reached the others yet: only the lock it keeps stops them.
+    const holders = others.filter((o) => o.queue.items.length > 0);
+    expect(holders.map((h) => ids(h.queue))).toEqual([['1', '2']]);
+    expect(adopted).toHaveLength(1);
+    // Once the adopter goes, the tabs still waiting get the lock, and find nothing left to take.
+    vi.advanceTimersByTime(DELAY);
+    holders[0]!.locks.close();
+    await settle();
+    expect(others.filter((o) => o.queue.items.length > 0)).toEqual(holders);
+    expect(adopted).toHaveLength(1);
+    for (const other of others) expect(other.locks.waiting()).toEqual([]);
   });
 
   it('on pagehide the lock is given up at once, and the page writes and sends nothing more', async () => {

@@ -49,7 +49,11 @@ const tabId = () => Math.random().toString(36).slice(2, 10);
  * adopts a queue only inside that queue's lock, which the browser grants once
  * the owner released it or went away (tabs wait for the lock of every queue
  * whose lease is released or expired); it removes the queue in the same
- * callback, so whoever gets the lock next finds nothing. The lock is given up
+ * callback and keeps that lock for the rest of its life. Keeping it matters:
+ * localStorage is not synchronized with locks (Chromium delivers another
+ * process's writes a little later), so a tab granted the lock right after the
+ * adopter could still see the queue and take it a second time; the next tab
+ * gets the lock only after the adopter's whole life, and finds nothing. The lock is given up
  * on pagehide (at once for the waiting tabs, and so that the page stays
  * eligible for the back/forward cache); a page restored from that cache starts
  * again under a new id and adopts its old queue like any other.
@@ -78,6 +82,8 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
   const { get, set, remove: del } = local;
   const lease = (owner: string, ms = LEASE_MS) => `${ms && Date.now() + ms}:${owner}`;
   const expired = (key: string) => Number((get(key) ?? '0').split(':')[0]) <= Date.now();
+  /** Settles when this life ends: a lock callback that returns it keeps the lock until then (callers check the life is on). */
+  const lifetime = () => new Promise((resolve) => life.signal.addEventListener('abort', resolve));
   /** Lock mode: `callback` runs holding the lock of queue `id` (granted once its holder released it or went away). */
   const lock = (id: string, callback: () => unknown) => void locks?.request(QUEUE_PREFIX + id, { signal: life.signal }, callback).catch(() => {});
 
@@ -97,7 +103,7 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
       held = true;
       save();
       scan();
-      return new Promise((resolve) => (signal.onabort = resolve));
+      return lifetime();
     });
   };
   /** Our lease was taken over (we were frozen or throttled past it): start again under a new id. */
@@ -122,11 +128,11 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
       persisted = set(LEASE_PREFIX + tab, lease(tab)) && set(QUEUE_PREFIX + tab, JSON.stringify(items));
     }
   };
-  /** Moves queue `id` into ours; the caller holds its lock or won its lease. */
-  const take = (id: string) => {
+  /** Moves queue `id` into ours; the caller holds its lock or won its lease. True when it took events. */
+  const take = (id: string): boolean => {
     claiming.delete(id);
     check();
-    if (!held || !allowed()) return;
+    if (!held || !allowed()) return false;
     let taken: SdkEvent[] = [];
     try {
       taken = JSON.parse(get(QUEUE_PREFIX + id) ?? '[]') as SdkEvent[];
@@ -141,6 +147,7 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
     trim();
     save();
     if (taken.length > 0) onAdopt();
+    return taken.length > 0;
   };
   const scan = () => {
     if (!held || !allowed()) return;
@@ -151,7 +158,8 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
       if (!key.startsWith(QUEUE_PREFIX) || id === tab || claiming.has(id) || !expired(LEASE_PREFIX + id)) continue;
       claiming.add(id);
       const mark = lease(tab);
-      if (locks) lock(id, () => take(id));
+      // An adopter keeps the lock of what it took (see above).
+      if (locks) lock(id, () => take(id) && lifetime());
       else {
         // Without locks: claim the lease; take the queue if the claim is still ours after a jittered wait.
         set(LEASE_PREFIX + id, mark);
