@@ -274,7 +274,8 @@ describe('adoption with Web Locks (exactly once)', () => {
     await settle();
     expect(ids(a.queue)).toEqual(['1', '2']);
     expect(adopted).toEqual([]);
-    a.locks.close(); // ... until it goes away: then b takes what is left, at once
+    a.queue.release(); // ... until it goes away (pagehide): then b takes what is left, at once
+    a.locks.close();
     await settle();
     expect(ids(b.queue)).toEqual(['1', '2']);
     expect(adopted).toEqual(['b']);
@@ -325,6 +326,32 @@ describe('adoption with Web Locks (exactly once)', () => {
     expect(others.filter((o) => o.queue.items.length > 0)).toEqual(holders);
     expect(adopted).toHaveLength(1);
     for (const other of others) expect(other.locks.waiting()).toEqual([]);
+  });
+
+  it('a tab granted the lock before the owner\'s last writes reached it waits for them (the release) before taking', async () => {
+    const DELAY = 1000;
+    const view = delayedViews(DELAY);
+    const a = lockTab('a', view('a'));
+    a.queue.push(event('1'));
+    await settle();
+    vi.advanceTimersByTime(LEASE_MS + 1); // a is frozen past its lease ...
+    const b = lockTab('b', view('b'));
+    await settle();
+    b.queue.heartbeat();
+    await settle();
+    expect(b.locks.waiting()).toHaveLength(1); // ... and b waits for its lock
+    a.queue.heartbeat(); // a thaws: its renewed lease reaches b ...
+    vi.advanceTimersByTime(DELAY);
+    a.queue.push(event('2')); // ... but not this event, nor the release, when the lock is granted
+    a.queue.release();
+    a.locks.close();
+    await settle();
+    expect(ids(b.queue)).toEqual([]); // the live lease in b's view says it is behind: nothing taken yet
+    vi.advanceTimersByTime(DELAY);
+    b.queue.heartbeat(); // the release's storage event
+    await settle();
+    expect(ids(b.queue)).toEqual(['1', '2']);
+    expect(adopted).toEqual(['b']);
   });
 
   it('on pagehide the lock is given up at once, and the page writes and sends nothing more', async () => {

@@ -132,7 +132,9 @@ export function createQueue({ maxSize, local, report, onAdopt, allowed, locks }:
   const take = (id: string): boolean => {
     claiming.delete(id);
     check();
-    if (!held || !allowed()) return false;
+    // With locks, a live lease here means our view of storage lags behind the owner's last writes (its
+    // release has not reached us): take nothing now; the release's storage event brings us back.
+    if (!held || !allowed() || (locks && !expired(LEASE_PREFIX + id))) return false;
     let taken: SdkEvent[] = [];
     try {
       taken = JSON.parse(get(QUEUE_PREFIX + id) ?? '[]') as SdkEvent[];
