@@ -27,6 +27,7 @@ import { PrivacyService } from './privacy/service.js';
 import { SuppressionList } from './privacy/suppression.js';
 import { Spool } from './spool/spool.js';
 import { openStore } from './storage/open.js';
+import { ensurePropertyColumns } from './storage/property-columns.js';
 import type { ClickHouseTransport } from './storage/transport.js';
 import { TenantRegistry } from './tenancy/registry.js';
 
@@ -58,6 +59,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
   const store = await openStore(options);
   let spool: Spool | undefined;
   try {
+    const propertyColumns = await ensurePropertyColumns(store, options.propertyColumns);
     const registry = await TenantRegistry.load(store);
     await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
     spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });
@@ -89,7 +91,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
     // Plans interrupted by a crash are finished before any new batch is resolved.
     await jobs.resume();
     const audit = new AuditLog({ transport: store, logger: logger.child({ component: 'audit' }) });
-    const computed = new ComputedTraits({ transport: store });
+    const computed = new ComputedTraits({ transport: store, propertyColumns });
     const computedTraits = (w: string, ids: readonly string[]) => computed.forProfile(w, ids);
     const privacy = new PrivacyService({
       computedTraits,
@@ -121,7 +123,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
       registerAuditRoutes(scope, { audit });
     });
     await fastify.register(async (scope) => privacyRoutes(scope, { registry, transport: store, identity, privacy, audit }));
-    const definitions = new SegmentDefinitions({ transport: store, registry, logger: logger.child({ component: 'segments' }) });
+    const definitions = new SegmentDefinitions({ transport: store, registry, propertyColumns, logger: logger.child({ component: 'segments' }) });
     await fastify.register(async (scope) =>
       profileRoutes(scope, { registry, transport: store, identity, computedTraits }),
     );

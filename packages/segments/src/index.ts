@@ -90,4 +90,5 @@ export {
   type CompiledQuery,
 } from './compiler/segment.js';
 export { compileComputedTraits, decodeComputedTraits, type ComputedTraitSpec } from './compiler/computed.js';
+export type { PropertyColumn } from './compiler/values.js';
 export { SegmentCompileError, SegmentsError, isSegmentCompileError } from './compiler/errors.js';

@@ -13,13 +13,16 @@
  *
  * Env: BENCH_PROFILES (1000000), BENCH_EVENTS (10000000), BENCH_REPEAT (5),
  * BENCH_DATA_DIR (<repository root>/.cdp-data/bench-segments-<profiles>-<events>),
- * BENCH_MAX_GENERATE_SECONDS (3600).
+ * BENCH_MAX_GENERATE_SECONDS (3600), BENCH_PROPERTY_COLUMNS (typed property
+ * columns the API keeps, as CDP_PROPERTY_COLUMNS; default the two properties
+ * the segments read, `amount:number,merchant_category:string`; `none` for none).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
+import { optionsFromEnv } from '../../src/config/env.js';
 import { benchDataset } from './data.js';
 import { BENCH_SEGMENTS } from './segments.js';
 
@@ -30,6 +33,8 @@ const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 5);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIR = process.env['BENCH_DATA_DIR'] ?? join(ROOT, '.cdp-data', `bench-segments-${PROFILES}-${EVENTS}`);
 const MAX_GENERATE = Number(process.env['BENCH_MAX_GENERATE_SECONDS'] ?? 3_600);
+const COLUMNS = process.env['BENCH_PROPERTY_COLUMNS'] ?? 'amount:number,merchant_category:string';
+const PROPERTY_COLUMNS = COLUMNS === 'none' ? [] : (optionsFromEnv({ CDP_PROPERTY_COLUMNS: COLUMNS }).propertyColumns ?? []);
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
@@ -54,7 +59,7 @@ const ms = (x: number) => `${Math.round(x).toLocaleString('en')} ms`;
 
 async function main(): Promise<void> {
   const dataset = await benchDataset({ dir: DIR, profiles: PROFILES, events: EVENTS, maxSeconds: MAX_GENERATE });
-  const app = await createApp({ dataDir: DIR, port: 0, logger: pino({ level: 'silent' }), rateLimit: { max: 0 } });
+  const app = await createApp({ dataDir: DIR, port: 0, logger: pino({ level: 'silent' }), rateLimit: { max: 0 }, propertyColumns: PROPERTY_COLUMNS });
   const url = await app.listen();
   const auth = { authorization: `Bearer ${dataset.secretKey}` };
   const w = { w: dataset.workspaceId };
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
     const out = [
       `node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${new Date().toISOString().slice(0, 10)}`,
       `dataset: ${dataset.people.toLocaleString('en')} people → ${Number(profiles?.n).toLocaleString('en')} profiles created, ${Number(profiles?.merged).toLocaleString('en')} merged away; ${dataset.events.toLocaleString('en')} events; generated in ${dataset.generatedInSeconds} s (bulk loader); data ends ${dataset.end}`,
+      `typed property columns: ${PROPERTY_COLUMNS.length === 0 ? 'none' : PROPERTY_COLUMNS.map((c) => `${c.property} (${c.type})`).join(', ')} (BENCH_PROPERTY_COLUMNS)`,
       `timings: median of ${REPEAT} after a warm-up (best in parentheses)`,
       '',
       `baseline — GROUP BY all events by stored profile id: ${ms(baseline.median)} (${ms(baseline.best)})`,

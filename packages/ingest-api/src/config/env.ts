@@ -47,6 +47,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Options {
     trustProxy: bool('CDP_TRUST_PROXY'),
     spool: { maxBacklogBytes: num('CDP_SPOOL_MAX_BYTES') },
     flush: { batchWaitMs: num('CDP_FLUSH_INTERVAL_MS'), batchBytes: num('CDP_FLUSH_BATCH_BYTES') },
+    propertyColumns: list('CDP_PROPERTY_COLUMNS')?.map((item) => {
+      const [property = '', type = ''] = item.split(':').map((s) => s.trim());
+      if (type !== 'number' && type !== 'string') {
+        throw new OptionsError(`invalid environment variable CDP_PROPERTY_COLUMNS: expected property:number or property:string, got "${item}"`);
+      }
+      return { property, type };
+    }),
     shutdownTimeoutMs: num('CDP_SHUTDOWN_TIMEOUT_MS'),
     logLevel: str('LOG_LEVEL') as Options['logLevel'],
   };

@@ -30,6 +30,20 @@ describe('resolveOptions', () => {
   });
 });
 
+describe('propertyColumns', () => {
+  it('takes top-level property names with a type, and refuses anything that could not sit in a column name', () => {
+    expect(resolveOptions({ propertyColumns: [{ property: 'amount', type: 'number' }] }).propertyColumns).toEqual([{ property: 'amount', type: 'number' }]);
+    expect(resolveOptions().propertyColumns).toEqual([]);
+    for (const property of ['card.type', "a'b", '1st', 'a b', '', 'x'.repeat(64)]) {
+      expect(() => resolveOptions({ propertyColumns: [{ property, type: 'number' }] }), property).toThrow(/invalid option propertyColumns\.0\.property/);
+    }
+    expect(() => resolveOptions({ propertyColumns: [{ property: 'amount', type: 'date' as 'number' }] })).toThrow(/propertyColumns\.0\.type/);
+    expect(() =>
+      resolveOptions({ propertyColumns: [{ property: 'amount', type: 'number' }, { property: 'amount', type: 'number' }] }),
+    ).toThrow(/propertyColumns: lists a property and type twice/);
+  });
+});
+
 describe('optionsFromEnv', () => {
   it('maps the documented variables', () => {
     const o = optionsFromEnv({
@@ -42,6 +56,7 @@ describe('optionsFromEnv', () => {
       CDP_CORS_ORIGINS: 'https://a.example, https://b.example',
       CDP_CAPTURE_IP: 'true',
       CDP_RATE_LIMIT_MAX: '0',
+      CDP_PROPERTY_COLUMNS: 'amount:number, merchant_category:string',
     });
     expect(o).toMatchObject({
       port: 9000,
@@ -53,10 +68,16 @@ describe('optionsFromEnv', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       captureIp: true,
       rateLimit: { max: 0 },
+      propertyColumns: [
+        { property: 'amount', type: 'number' },
+        { property: 'merchant_category', type: 'string' },
+      ],
     });
   });
   it('names the variable that does not parse', () => {
     expect(() => optionsFromEnv({ PORT: 'eighty' })).toThrow('PORT');
     expect(() => optionsFromEnv({ CDP_CAPTURE_IP: 'maybe' })).toThrow('CDP_CAPTURE_IP');
+    expect(() => optionsFromEnv({ CDP_PROPERTY_COLUMNS: 'amount:decimal' })).toThrow(/CDP_PROPERTY_COLUMNS.*amount:decimal/);
+    expect(() => optionsFromEnv({ CDP_PROPERTY_COLUMNS: 'amount' })).toThrow('CDP_PROPERTY_COLUMNS');
   });
 });

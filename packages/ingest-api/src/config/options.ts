@@ -37,9 +37,14 @@ export const DEFAULT_OPTIONS = {
     retryMinMs: 100,
     retryMaxMs: 5_000,
   },
+  /** Top-level event properties kept in typed columns of `events`, read by segments instead of parsing JSON. */
+  propertyColumns: [] as Array<{ property: string; type: 'number' | 'string' }>,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
 };
+
+/** Property names of `propertyColumns`: they go into a column name and a DDL string literal as they are. */
+export const PROPERTY_COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const positiveInt = z.number().int().positive();
 const key = z.string().min(8, 'must be at least 8 characters');
@@ -75,6 +80,15 @@ const optionsSchema = z
       retryMinMs: positiveInt,
       retryMaxMs: positiveInt,
     }),
+    propertyColumns: z
+      .array(
+        z.strictObject({
+          property: z.string().regex(PROPERTY_COLUMN_NAME, 'must be a top-level property name: letters, digits and _, not starting with a digit, at most 63'),
+          type: z.enum(['number', 'string']),
+        }),
+      )
+      .max(64)
+      .refine((list) => new Set(list.map((p) => `${p.property}:${p.type}`)).size === list.length, 'lists a property and type twice'),
     shutdownTimeoutMs: positiveInt,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   })

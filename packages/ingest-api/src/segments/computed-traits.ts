@@ -4,6 +4,7 @@ import {
   computedTraitNameSchema,
   decodeComputedTraits,
   type ComputedTraitDefinition,
+  type PropertyColumn,
 } from '@cdp/segments';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -34,9 +35,11 @@ const view = (t: StoredTrait) => ({ id: t.id, name: t.name, description: t.descr
 export class ComputedTraits {
   readonly store: DocumentStore<ComputedTraitDefinition>;
   readonly #t: ClickHouseTransport;
+  readonly #propertyColumns: readonly PropertyColumn[];
 
-  constructor(options: { transport: ClickHouseTransport }) {
+  constructor(options: { transport: ClickHouseTransport; propertyColumns?: readonly PropertyColumn[] }) {
     this.#t = options.transport;
+    this.#propertyColumns = options.propertyColumns ?? [];
     this.store = new DocumentStore({
       transport: options.transport,
       table: 'computed_traits',
@@ -50,7 +53,7 @@ export class ComputedTraits {
   async forProfile(workspaceId: string, profileIds: readonly string[]): Promise<Record<string, unknown>> {
     const traits = (await this.store.list(workspaceId)).map((t) => ({ name: t.name, definition: t.body }));
     if (traits.length === 0) return {};
-    const q = compileComputedTraits({ traits, workspaceId, profileIds, now: Date.now() });
+    const q = compileComputedTraits({ traits, workspaceId, profileIds, now: Date.now(), propertyColumns: this.#propertyColumns });
     const [row] = await this.#t.query(q.sql, q.params);
     return decodeComputedTraits(traits, row);
   }

@@ -9,6 +9,7 @@ import {
   segmentReferences,
   type CompiledQuery,
   type SegmentDefinition,
+  type PropertyColumn,
   type SegmentSettings,
 } from '@cdp/segments';
 import { formatPath } from '@cdp/protocol';
@@ -58,11 +59,13 @@ export class SegmentDefinitions {
   readonly store: DocumentStore<SegmentBody>;
   readonly #registry: TenantRegistry;
   readonly #logger: Logger;
+  readonly #propertyColumns: readonly PropertyColumn[];
 
-  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger }) {
+  constructor(options: { transport: ClickHouseTransport; registry: TenantRegistry; logger: Logger; propertyColumns?: readonly PropertyColumn[] }) {
     this.store = new DocumentStore({ transport: options.transport, table: 'segments', idPrefix: 'seg_', label: 'segment', parse: (b) => storedSegmentSchema.parse(b) });
     this.#registry = options.registry;
     this.#logger = options.logger;
+    this.#propertyColumns = options.propertyColumns ?? [];
   }
 
   /** The workspace's built-in settings; stored settings that no longer validate fall back to the defaults, loudly. */
@@ -110,7 +113,7 @@ export class SegmentDefinitions {
 
   #compile(workspaceId: string, definition: SegmentDefinition, lookup: (id: string) => SegmentDefinition | undefined, now: number): CompiledQuery {
     try {
-      return compileSegment({ definition, workspaceId, now, settings: this.settings(workspaceId), lookup });
+      return compileSegment({ definition, workspaceId, now, settings: this.settings(workspaceId), lookup, propertyColumns: this.#propertyColumns });
     } catch (err) {
       if (!isSegmentCompileError(err)) throw err;
       const path = formatPath(err.path, 'definition');

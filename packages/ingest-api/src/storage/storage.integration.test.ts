@@ -7,6 +7,7 @@ import { refreshActivity } from './activity.js';
 import { ChdbTransport } from './chdb-transport.js';
 import { HttpTransport } from './http-transport.js';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { ensurePropertyColumns } from './property-columns.js';
 import { ClickHouseError, isStatementError, type ClickHouseTransport } from './transport.js';
 
 // One engine directory per process (libchdb); the server transport reaches the
@@ -128,6 +129,38 @@ describe.each(transports)('storage on %s', (_name, open) => {
     await t.command("DELETE FROM events WHERE workspace_id = 'w-act' AND profile_id = {p:String}", { p: P2 });
     await refreshActivity(t, 'w-act', [P2]);
     expect(await activityOf(t, 'w-act')).toEqual([[P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 10:00:00.000']]);
+  });
+
+  it('keeps declared properties in typed columns: added once, backfilled, computed at insert, equal to parsing the JSON', async () => {
+    const ev = (id: string, properties: string) =>
+      JSON.stringify({ workspace_id: 'w-prop', message_id: id, type: 'track', event: 'Purchase', properties, timestamp: '2024-03-01T10:00:00Z', received_at: '2024-03-01T10:00:00Z' });
+    await t.insert({ table: 'events', rows: [ev('b1', '{"amount":12.5,"merchant_category":"travel"}'), ev('b2', '{"amount":"7"}')].join('\n') });
+    const declared = [
+      { property: 'amount', type: 'number' as const },
+      { property: 'merchant_category', type: 'string' as const },
+    ];
+    expect(await ensurePropertyColumns(t, declared)).toEqual([
+      { property: 'amount', type: 'number', column: 'prop_num_amount' },
+      { property: 'merchant_category', type: 'string', column: 'prop_str_merchant_category' },
+    ]);
+    await t.insert({ table: 'events', rows: [ev('b3', '{"amount":3,"merchant_category":7}'), ev('b4', '{}')].join('\n') });
+    // Again at the next start: nothing to add (and no second backfill).
+    expect(await ensurePropertyColumns(t, declared)).toHaveLength(2);
+    const rows = await t.query<{ id: string; amount: number | null; category: string | null; same: number }>(
+      `SELECT message_id AS id, prop_num_amount AS amount, prop_str_merchant_category AS category,
+         isNotDistinctFrom(prop_num_amount, JSONExtract(properties, 'amount', 'Nullable(Float64)'))
+         AND isNotDistinctFrom(prop_str_merchant_category, JSONExtract(properties, 'merchant_category', 'Nullable(String)')) AS same
+       FROM events WHERE workspace_id = 'w-prop' ORDER BY id`,
+    );
+    expect(rows.map((r) => [r.id, r.amount, r.category, Number(r.same)])).toEqual([
+      ['b1', 12.5, 'travel', 1],
+      ['b2', rows[1]!.amount, null, 1],
+      ['b3', 3, rows[2]!.category, 1],
+      ['b4', null, null, 1],
+    ]);
+    // Not part of SELECT *: exports and admin queries see the events as before.
+    const [star] = await t.query<Record<string, unknown>>(`SELECT * FROM events WHERE workspace_id = 'w-prop' LIMIT 1`);
+    expect(Object.keys(star!)).not.toContain('prop_num_amount');
   });
 
   it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {

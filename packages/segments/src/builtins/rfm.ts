@@ -1,8 +1,8 @@
 import { RFM_TIERS, type RfmTier } from '../definition/conditions.js';
 import { DAY_MS } from '../definition/limits.js';
 import { pathKeys } from '../definition/primitives.js';
-import { jsonOnly, type Partials } from '../compiler/partials.js';
-import { jsonExtract, timeSql, type SqlContext } from '../compiler/values.js';
+import { rowsProperty, type Partials } from '../compiler/partials.js';
+import { timeSql, type SqlContext } from '../compiler/values.js';
 import type { SegmentSettings } from '../settings.js';
 import { elapsedDaysSql } from './activity.js';
 
@@ -79,7 +79,7 @@ export function rfmTierSql(ctx: SqlContext, partials: Partials, settings: Segmen
   const paid = `type = 'track' AND event IN ${ctx.params.bind([...rfm.paidEvents], 'Array(String)')} AND timestamp >= ${timeSql(ctx, ctx.nowMs - rfm.windowDays * DAY_MS)}`;
   const last = partials.time(paid, 'max');
   const f = partials.count(paid);
-  const money = partials.value(paid, jsonExtract(ctx, jsonOnly(paid, 'properties'), pathKeys(rfm.moneyProperty), 'Nullable(Float64)'), 'sum');
+  const money = partials.value(paid, rowsProperty(ctx, 'properties', pathKeys(rfm.moneyProperty), paid, 'Nullable(Float64)'), 'sum');
   const r = elapsedDaysSql(ctx, last);
   const m = `coalesce(${money}, 0)`;
   const threshold = (configured: number | null, expr: string) =>

@@ -142,6 +142,38 @@ describe('conditions', () => {
     expect(q.sql).not.toMatch(/JSONExtract\((properties|traits),/);
   });
 
+  it('reads typed property columns the deployment keeps instead of parsing properties, where they hold the same value', () => {
+    const propertyColumns = [
+      { property: 'amount', type: 'number' as const, column: 'prop_num_amount' },
+      { property: 'category', type: 'string' as const, column: 'prop_str_category' },
+      { property: 'revenue', type: 'number' as const, column: 'prop_num_revenue' }, // RFM's money property
+    ];
+    const withColumns = (conditions: unknown[]) =>
+      compileSegment({ definition: def({ conditions }), workspaceId: 'ws_1', now: NOW, propertyColumns });
+    const q = withColumns([
+      { type: 'event', event: 'Purchase', where: [{ property: 'category', operator: 'eq', value: 'travel' }], aggregate: { fn: 'sum', property: 'amount' }, operator: 'gte', value: 10 },
+      { type: 'rfm', tier: 'important-value' },
+    ]);
+    expect(q.sql).toMatch(/sum\(if\([^\n]*, prop_num_amount, NULL\)\)/);
+    expect(q.sql).toMatch(/sum\(if\([^\n]*, prop_num_revenue, NULL\)\)/);
+    expect(q.sql).toMatch(/ifNull\(prop_str_category = \{p\d+:String\}, 0\)/);
+    expect(q.sql).not.toContain('JSONExtract');
+    // Not where the column would not hold the value asked for: another type, a nested path, traits, other operators.
+    const other = withColumns([
+      { type: 'event', event: 'Purchase', where: [{ property: 'amount', operator: 'eq', value: 'ten' }] },
+      { type: 'event', event: 'Purchase', where: [{ property: 'category.code', operator: 'eq', value: 'x' }] },
+      { type: 'event', eventType: 'identify', where: [{ property: 'amount', operator: 'gt', value: 1 }] },
+      { type: 'event', event: 'Purchase', where: [{ property: 'category', operator: 'contains', value: 'tra' }] },
+    ]).sql;
+    expect(other).not.toContain('prop_');
+    expect(other).toContain('JSONExtract(properties');
+    expect(other).toContain('JSONExtract(traits');
+    // The names go into the SQL text: anything but a plain identifier is refused.
+    expect(() =>
+      compileSegment({ definition: def({ conditions: [{ type: 'event', event: 'x' }] }), workspaceId: 'ws_1', now: NOW, propertyColumns: [{ property: 'a', type: 'number', column: 'a; DROP TABLE events' }] }),
+    ).toThrow(/plain identifier/);
+  });
+
   it('reads first and last activity from profile_activity when activity is defined by event type', () => {
     const lifecycle = { type: 'lifecycle', stage: 'dormant' };
     const topUps = { type: 'event', event: 'Top Up', operator: 'gte', value: 2, window: { last: '7d' } };

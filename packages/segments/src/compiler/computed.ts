@@ -3,7 +3,7 @@ import { pathKeys } from '../definition/primitives.js';
 import { Params } from './params.js';
 import { jsonColumn, matcherSql, numericProperty } from './partials.js';
 import type { CompiledQuery } from './segment.js';
-import { windowSql } from './values.js';
+import { sqlContext, windowSql, type PropertyColumn } from './values.js';
 
 export interface ComputedTraitSpec {
   name: string;
@@ -21,9 +21,11 @@ export function compileComputedTraits(options: {
   workspaceId: string;
   profileIds: readonly string[];
   now: number;
+  /** Typed property columns of `events` (see `PropertyColumn`); none by default. */
+  propertyColumns?: readonly PropertyColumn[];
 }): CompiledQuery {
   const params = new Params();
-  const ctx = { params, nowMs: options.now };
+  const ctx = sqlContext(params, options.now, options.propertyColumns);
   const ws = params.named('ws', options.workspaceId, 'String');
   const ids = params.named('ids', [...options.profileIds], 'Array(String)');
   const columns = options.traits.map(({ definition: d }, i) => {

@@ -1,6 +1,6 @@
 import type { EventMatcher } from '../definition/conditions.js';
 import { pathKeys, type PropertyPath } from '../definition/primitives.js';
-import { filterSql, jsonExtract, type SqlContext } from './values.js';
+import { filterSql, jsonExtract, propertyColumn, type SqlContext } from './values.js';
 
 /**
  * Per-profile aggregates of the scans. Each is computed twice: per stored
@@ -167,7 +167,16 @@ export function jsonOnly(rows: string, column: string): string {
   return `if(${rows}, ${column}, '')`;
 }
 
+/**
+ * A property of the events matching `rows`, for an aggregate's argument: its
+ * typed column when the deployment keeps one, else parsed from the JSON of
+ * those rows only.
+ */
+export function rowsProperty(ctx: SqlContext, json: string, keys: readonly string[], rows: string, type: string): string {
+  return (json === 'properties' ? propertyColumn(ctx, keys, type) : undefined) ?? jsonExtract(ctx, jsonOnly(rows, json), keys, type);
+}
+
 /** A numeric property of the events matching `rows` (NULL when missing, not a number, or another row). */
 export function numericProperty(ctx: SqlContext, eventType: string, path: PropertyPath, rows: string): string {
-  return jsonExtract(ctx, jsonOnly(rows, jsonColumn(eventType)), pathKeys(path), 'Nullable(Float64)');
+  return rowsProperty(ctx, jsonColumn(eventType), pathKeys(path), rows, 'Nullable(Float64)');
 }

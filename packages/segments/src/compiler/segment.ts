@@ -3,7 +3,7 @@ import { resolveSegmentSettings, type SegmentSettings } from '../settings.js';
 import { ConditionCompiler } from './conditions.js';
 import { SOURCE_TABLE } from './partials.js';
 import { Params } from './params.js';
-import { profileKey } from './values.js';
+import { profileKey, sqlContext, type PropertyColumn } from './values.js';
 
 /** SQL with `{name:Type}` placeholders and the values to bind. */
 export interface CompiledQuery {
@@ -20,6 +20,8 @@ export interface CompileSegmentOptions {
   settings?: SegmentSettings;
   /** Definitions of the segments it refers to (inlined into the query). */
   lookup?: (segmentId: string) => SegmentDefinition | undefined;
+  /** Typed property columns of `events` to read instead of parsing `properties` (see `PropertyColumn`); none by default. */
+  propertyColumns?: readonly PropertyColumn[];
 }
 
 /**
@@ -47,7 +49,7 @@ export interface CompileSegmentOptions {
 export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
   const params = new Params();
   const ws = params.named('ws', options.workspaceId, 'String');
-  const ctx = { params, nowMs: options.now };
+  const ctx = sqlContext(params, options.now, options.propertyColumns);
   const compiler = new ConditionCompiler({
     ctx,
     settings: options.settings ?? resolveSegmentSettings(),

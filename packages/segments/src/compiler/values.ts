@@ -2,11 +2,46 @@ import type { Filter } from '../definition/filters.js';
 import { durationMs, isoMs, type DatePoint, type Window } from '../definition/primitives.js';
 import type { Params } from './params.js';
 
+/**
+ * A typed column of `events` holding one top-level property of every event,
+ * `JSONExtract(properties, '<property>', 'Nullable(Float64)' | 'Nullable(String)')`,
+ * computed at insert. Declared by the deployment (ingest-api `propertyColumns`).
+ */
+export interface PropertyColumn {
+  property: string;
+  type: 'number' | 'string';
+  /** Its name in `events` (a plain identifier). */
+  column: string;
+}
+
 /** What every SQL builder needs: the parameter binder and the time the query is compiled for. */
 export interface SqlContext {
   readonly params: Params;
   /** "Now" of the query, epoch ms; relative windows are measured back from it. */
   readonly nowMs: number;
+  /** Typed property columns to read instead of parsing `properties` (none by default). */
+  readonly propertyColumns?: readonly PropertyColumn[] | undefined;
+}
+
+/** The context of a compilation; typed columns are checked here, as their names go into the SQL text. */
+export function sqlContext(params: Params, nowMs: number, propertyColumns: readonly PropertyColumn[] = []): SqlContext {
+  for (const c of propertyColumns) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.column)) throw new TypeError(`property column name must be a plain identifier: ${JSON.stringify(c.column)}`);
+  }
+  return { params, nowMs, propertyColumns };
+}
+
+const COLUMN_TYPE: Readonly<Record<string, PropertyColumn['type']>> = { 'Nullable(Float64)': 'number', 'Nullable(String)': 'string' };
+
+/**
+ * The typed column that holds exactly `JSONExtract(properties, key, type)` of
+ * every event, if the deployment keeps one. Reading it skips decompressing and
+ * parsing the whole `properties` column (a purchase-amount scan: 0.6 -> 0.25 s).
+ */
+export function propertyColumn(ctx: SqlContext, keys: readonly string[], type: string): string | undefined {
+  const wanted = COLUMN_TYPE[type];
+  if (keys.length !== 1 || wanted === undefined) return undefined;
+  return ctx.propertyColumns?.find((c) => c.property === keys[0] && c.type === wanted)?.column;
 }
 
 /**
@@ -43,6 +78,8 @@ export function windowSql(ctx: SqlContext, window: Window, column = 'timestamp')
 
 /** `JSONExtract(column, 'k1', 'k2', 'Type')` with every key bound; no keys = the root value. */
 export function jsonExtract(ctx: SqlContext, column: string, keys: readonly string[], type: string): string {
+  const typed = column === 'properties' ? propertyColumn(ctx, keys, type) : undefined;
+  if (typed !== undefined) return typed;
   return `JSONExtract(${[column, ...keys.map((k) => ctx.params.bind(k, 'String'))].join(', ')}, '${type}')`;
 }
 
