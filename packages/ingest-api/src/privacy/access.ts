@@ -69,7 +69,7 @@ export async function buildAccessExport(deps: {
     await push(JSON.stringify({ kind: 'trait', profileId: tr.profileId, key: tr.key, value: tr.value, at: iso(tr.at), messageId: tr.messageId, once: tr.once }));
   }
   const members = scope.profileIds;
-  const elsewhere = await eventsElsewhere(t, w, scope);
+  const elsewhere = (await eventsElsewhere(t, w, scope)).messageIds;
   const needles = textNeedles(scope);
   const streams: Array<[kind: string, sql: string]> = [
     [

@@ -47,15 +47,8 @@ const REDACTED_AUDIT_DETAILS = '{"redacted":"personal data erased"}';
 
 export async function planErasure(t: ClickHouseTransport, workspaceId: string, subject: Subject): Promise<ErasurePlan> {
   const scope = await resolvePerson(t, workspaceId, subject);
-  const messageIds = await eventsElsewhere(t, workspaceId, scope);
-  const elsewhere =
-    messageIds.length === 0
-      ? []
-      : await t.query<{ profile_id: string }>(
-          `SELECT DISTINCT profile_id FROM events WHERE workspace_id = {w:String} AND message_id IN {mids:Array(String)} AND profile_id != ''`,
-          { w: workspaceId, mids: messageIds },
-        );
-  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds, elsewhereProfiles: elsewhere.map((r) => r.profile_id) };
+  const elsewhere = await eventsElsewhere(t, workspaceId, scope);
+  return { profileIds: scope.profileIds, identifiers: scope.identifiers, messageIds: elsewhere.messageIds, elsewhereProfiles: elsewhere.profileIds };
 }
 
 /**

@@ -121,14 +121,19 @@ export function mentions(column: string, needles: { text: string; digits: string
  * limit conflict or cap, which identity_warnings records: their text is
  * checked for the values), or the event was never resolved (identity
  * resolution off: its user_id / anonymous_id columns are the person's).
+ * Their messageIds, and the (other) profiles they are stored under.
  */
-export async function eventsElsewhere(t: ClickHouseTransport, workspaceId: string, scope: Pick<PersonScope, 'profileIds' | 'identifiers'>): Promise<string[]> {
+export async function eventsElsewhere(
+  t: ClickHouseTransport,
+  workspaceId: string,
+  scope: Pick<PersonScope, 'profileIds' | 'identifiers'>,
+): Promise<{ messageIds: string[]; profileIds: string[] }> {
   const types = [...new Set(scope.identifiers.map((i) => i.type))];
-  if (types.length === 0) return [];
+  if (types.length === 0) return { messageIds: [], profileIds: [] };
   const needles = textNeedles(scope);
   const valuesOf = (type: string) => scope.identifiers.filter((i) => i.type === type).map((i) => i.value);
-  const rows = await t.query<{ message_id: string }>(
-    `SELECT message_id FROM events
+  const rows = await t.query<{ message_id: string; profile_id: string }>(
+    `SELECT message_id, profile_id FROM events
      WHERE workspace_id = {w:String} AND profile_id NOT IN {ids:Array(String)}
        AND (trim(user_id) IN {users:Array(String)} OR lower(anonymous_id) IN {anons:Array(String)}
          OR (message_id IN (
@@ -147,5 +152,8 @@ export async function eventsElsewhere(t: ClickHouseTransport, workspaceId: strin
       nd: needles.digits,
     },
   );
-  return rows.map((r) => r.message_id);
+  return {
+    messageIds: rows.map((r) => r.message_id),
+    profileIds: [...new Set(rows.map((r) => r.profile_id).filter((id) => id !== ''))],
+  };
 }

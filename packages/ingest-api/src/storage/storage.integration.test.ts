@@ -154,8 +154,8 @@ describe.each(transports)('storage on %s', (_name, open) => {
     );
     expect(rows.map((r) => [r.id, r.amount, r.category, Number(r.same)])).toEqual([
       ['b1', 12.5, 'travel', 1],
-      ['b2', rows[1]!.amount, null, 1],
-      ['b3', 3, rows[2]!.category, 1],
+      ['b2', 7, null, 1], // a number in a string reads as the number, as JSONExtract does
+      ['b3', 3, '7', 1], // and a number asked for as a string reads as its text
       ['b4', null, null, 1],
     ]);
     // Not part of SELECT *: exports and admin queries see the events as before.

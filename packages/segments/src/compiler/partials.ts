@@ -173,7 +173,7 @@ export function jsonOnly(rows: string, column: string): string {
  * those rows only.
  */
 export function rowsProperty(ctx: SqlContext, json: string, keys: readonly string[], rows: string, type: string): string {
-  return (json === 'properties' ? propertyColumn(ctx, keys, type) : undefined) ?? jsonExtract(ctx, jsonOnly(rows, json), keys, type);
+  return propertyColumn(ctx, json, keys, type) ?? jsonExtract(ctx, jsonOnly(rows, json), keys, type);
 }
 
 /** A numeric property of the events matching `rows` (NULL when missing, not a number, or another row). */
