@@ -1,9 +1,10 @@
 import type { SegmentDefinitionInput } from '@cdp/segments';
 
 /**
- * The representative segments of the benchmark: each mixes a trait, a
- * behavioural condition and a lifecycle stage (the README's worked examples
- * among them), over the demo wallet data.
+ * The representative segments of the benchmark over the demo wallet data: the
+ * first four mix a trait, a behavioural condition and a lifecycle stage (the
+ * README's worked examples among them); the last is a stress row of built-ins
+ * (churn risk and RFM tiers, whose medians span every profile).
  */
 export const BENCH_SEGMENTS: Array<{ name: string; definition: SegmentDefinitionInput }> = [
   {

@@ -275,6 +275,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO profile_activity ${ACTIVITY_SELECT} GROUP BY workspace_id, profile_key, type`,
     ],
   },
+  {
+    version: 8,
+    name: 'trait-keys',
+    statements: [
+      // Trait conditions group one key's rows by profile: on the 16-byte UUID instead of the 36-character
+      // string, and without converting each id at query time (a trait set over 750 k profiles 2.4x faster;
+      // packages/ingest-api/bench/segments). The by_key projection is rebuilt to carry the new column.
+      `ALTER TABLE profile_traits ADD COLUMN IF NOT EXISTS profile_key UUID MATERIALIZED toUUIDOrZero(profile_id)`,
+      `ALTER TABLE profile_traits MATERIALIZE COLUMN profile_key SETTINGS mutations_sync = 2`,
+      `ALTER TABLE profile_traits DROP PROJECTION IF EXISTS by_key SETTINGS mutations_sync = 2`,
+      `ALTER TABLE profile_traits ADD PROJECTION IF NOT EXISTS by_key (SELECT * ORDER BY workspace_id, key, profile_key)`,
+      `ALTER TABLE profile_traits MATERIALIZE PROJECTION by_key SETTINGS mutations_sync = 2`,
+    ],
+  },
 ];
 
 export async function migrate(transport: ClickHouseTransport, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

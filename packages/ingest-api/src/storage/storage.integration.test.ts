@@ -61,21 +61,28 @@ describe.each(transports)('storage on %s', (_name, open) => {
   it('keeps event names as LowCardinality and reads trait conditions through the by_key projection, also after a delete', async () => {
     const [column] = await t.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
     expect(column?.type).toBe('LowCardinality(String)');
-    const trait = (profile: string, key: string, value: string) => ({
-      workspace_id: 'w-proj', profile_id: profile, key, value, at: '2024-05-01T10:00:00.000Z', message_id: `m-${profile}`, once: 0, deleted: 0, version: 1,
+    const [a, b, c] = ['0a000000-0000-4000-8000-000000000001', '0a000000-0000-4000-8000-000000000002', '0a000000-0000-4000-8000-000000000003'] as const;
+    const trait = (profile: string, key: string, value: string, version = 1) => ({
+      workspace_id: 'w-proj', profile_id: profile, key, value, at: '2024-05-01T10:00:00.000Z', message_id: `m-${profile}-${version}`, once: 0, deleted: 0, version,
     });
-    const rows = ['p1', 'p2', 'p3'].flatMap((p, i) => [trait(p, 'plan', i === 1 ? '"free"' : '"plus"'), trait(p, 'country', '"DE"')]);
+    const rows = [a, b, c].flatMap((p, i) => [trait(p, 'plan', i === 1 ? '"free"' : '"plus"'), trait(p, 'country', '"DE"')]);
     await t.insert({ table: 'profile_traits', rows: rows.map((r) => JSON.stringify(r)).join('\n') });
-    const condition = `SELECT profile_id FROM profile_traits WHERE workspace_id = {w:String} AND key = {k:String}
-      GROUP BY profile_id HAVING argMax(deleted, version) = 0 AND JSONExtractString(argMax(value, version)) = {v:String} ORDER BY profile_id`;
+    // A later version in another part: the latest row decides, whatever the older ones said.
+    await t.insert({ table: 'profile_traits', rows: [trait(b, 'plan', '"plus"', 2), trait(c, 'plan', '"free"', 2), trait(c, 'plan', '"plus"', 3)].map((r) => JSON.stringify(r)).join('\n') });
+    // The segment compiler's shape: one key's rows grouped by the UUID column, the latest row's test kept.
+    const condition = `SELECT toString(profile_key) AS id FROM profile_traits WHERE workspace_id = {w:String} AND key = {k:String}
+      GROUP BY profile_key HAVING argMax(deleted = 0 AND JSONExtractString(value) = {v:String}, version) = 1 ORDER BY id`;
     const plan = await t.query<{ explain: string }>(`EXPLAIN projections = 1 ${condition}`, { w: 'w-proj', k: 'plan', v: 'plus' });
     // On a table this small both reads cost one mark and ClickHouse keeps the table; on real sizes it reads by_key.
     expect(plan.map((r) => r.explain).join('\n')).toMatch(/ReadFromMergeTree \(by_key\)|Projection by_key is usable/);
-    const members = async () => (await t.query<{ profile_id: string }>(condition, { w: 'w-proj', k: 'plan', v: 'plus' })).map((r) => r.profile_id);
-    expect(await members()).toEqual(['p1', 'p3']);
+    const members = async (v = 'plus') => (await t.query<{ id: string }>(condition, { w: 'w-proj', k: 'plan', v })).map((r) => r.id);
+    expect(await members()).toEqual([a, b, c]);
+    expect(await members('free')).toEqual([]);
+    await t.insert({ table: 'profile_traits', rows: JSON.stringify({ ...trait(a, 'plan', '"plus"', 4), deleted: 1 }) });
+    expect(await members()).toEqual([b, c]);
     // Erasure deletes trait rows with lightweight deletes: the projection must follow.
-    await t.command("DELETE FROM profile_traits WHERE workspace_id = 'w-proj' AND profile_id = 'p3'");
-    expect(await members()).toEqual(['p1']);
+    await t.command(`DELETE FROM profile_traits WHERE workspace_id = 'w-proj' AND profile_id = '${c}'`);
+    expect(await members()).toEqual([b]);
   });
 
   it('upgrades a database holding data to the latest migration without losing or changing it', async () => {
@@ -90,7 +97,7 @@ describe.each(transports)('storage on %s', (_name, open) => {
         table: 'profile_traits',
         rows: JSON.stringify({ workspace_id: 'w-up', profile_id: P1, key: 'plan', value: '"plus"', at: '2024-01-01T00:00:00Z', message_id: 'm0', once: 0, version: 1 }),
       });
-      expect(await migrate(old)).toEqual([6, 7]);
+      expect(await migrate(old)).toEqual([6, 7, 8]);
       const [column] = await old.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
       expect(column?.type).toBe('LowCardinality(String)');
       const counts = await old.query<{ event: string; n: number }>("SELECT event, count() AS n FROM events WHERE workspace_id = 'w-up' GROUP BY event ORDER BY event");
@@ -99,6 +106,11 @@ describe.each(transports)('storage on %s', (_name, open) => {
       expect(Number(parts[0]?.n)).toBeGreaterThan(0);
       const traits = await old.query<{ profile_id: string }>("SELECT profile_id FROM profile_traits WHERE workspace_id = 'w-up' AND key = 'plan'");
       expect(traits.map((r) => r.profile_id)).toEqual([P1]);
+      // Migration 8: stored traits got their UUID key, and the rebuilt projection carries it.
+      const traitKeys = await old.query<{ k: string }>("SELECT toString(profile_key) AS k FROM profile_traits WHERE workspace_id = 'w-up'");
+      expect(traitKeys.map((r) => r.k)).toEqual([P1]);
+      const [projection] = await old.query<{ query: string }>("SELECT query FROM system.projections WHERE database = currentDatabase() AND table = 'profile_traits' AND name = 'by_key'");
+      expect(projection?.query).toContain('ORDER BY workspace_id, key, profile_key');
       // Migration 7: the stored events got their UUID key and their activity rows.
       const keys = await old.query<{ k: string }>("SELECT DISTINCT toString(profile_key) AS k FROM events WHERE workspace_id = 'w-up'");
       expect(keys.map((r) => r.k)).toEqual([P1]);

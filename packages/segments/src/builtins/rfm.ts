@@ -71,8 +71,8 @@ if (RFM_TIER_BY_BITS.length !== RFM_TIERS.length) throw new Error('RFM tiers out
 
 /**
  * The tier as a per-profile SQL expression ('' = no tier). Median thresholds
- * are window functions over every profile of the scan, so they are computed
- * live with the query, never cached.
+ * are window functions over the scan's profiles that have a tier, so they are
+ * computed live with the query, never cached.
  */
 export function rfmTierSql(ctx: SqlContext, partials: Partials, settings: SegmentSettings): string {
   const { rfm } = settings;
@@ -82,8 +82,11 @@ export function rfmTierSql(ctx: SqlContext, partials: Partials, settings: Segmen
   const money = partials.value(paid, rowsProperty(ctx, 'properties', pathKeys(rfm.moneyProperty), paid, 'Nullable(Float64)'), 'sum');
   const r = elapsedDaysSql(ctx, last);
   const m = `coalesce(${money}, 0)`;
+  // The median over the profiles with a tier: their own window partition. The same value as
+  // `quantileExactLowIf(0.5)(x, f > 0) OVER ()`, whose window over every profile measured ~4x dearer
+  // (a churn + RFM segment on 1 M profiles 2.5 -> 1.7 s; see the segments bench README).
   const threshold = (configured: number | null, expr: string) =>
-    configured === null ? `quantileExactLowIf(0.5)(${expr}, ${f} > 0) OVER ()` : ctx.params.bind(configured, 'Float64');
+    configured === null ? `quantileExactLow(0.5)(${expr}) OVER (PARTITION BY ${f} > 0)` : ctx.params.bind(configured, 'Float64');
   const bits = [
     `4 * ifNull(${r} < ${threshold(rfm.thresholds.recencyDays, r)}, 0)`,
     `2 * (${f} > ${threshold(rfm.thresholds.frequency, f)})`,

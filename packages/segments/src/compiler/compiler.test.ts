@@ -113,11 +113,11 @@ describe('conditions', () => {
 
   it('trait tests read the latest, live version of the key; negative tests take the complement', () => {
     const eq = compile([{ type: 'trait', trait: 'plan', operator: 'eq', value: 'pro' }]);
-    expect(eq.sql).toContain('pid IN (SELECT toUUIDOrZero(profile_id) FROM profile_traits WHERE workspace_id = {ws:String} AND key = {');
-    expect(eq.sql).toContain("HAVING argMax(deleted, version) = 0 AND ifNull(JSONExtract(argMax(value, version), 'Nullable(String)') = {");
-    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'neq', value: 'pro' })).toContain('pid NOT IN (SELECT toUUIDOrZero(profile_id) FROM profile_traits');
-    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'not_exists' })).toMatch(/pid NOT IN \(SELECT .* \(JSONType\(argMax\(value, version\)\) != 'Null'\)\)/);
-    expect(sqlOf({ type: 'trait', trait: 'age', operator: 'gte', value: 30 })).toContain("JSONExtract(argMax(value, version), 'Nullable(Float64)') >= {");
+    expect(eq.sql).toContain('pid IN (SELECT profile_key FROM profile_traits WHERE workspace_id = {ws:String} AND key = {');
+    expect(eq.sql).toMatch(/GROUP BY profile_key HAVING argMax\(deleted = 0 AND ifNull\(JSONExtract\(value, 'Nullable\(String\)'\) = \{p\d+:String\}, 0\), version\) = 1\)/);
+    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'neq', value: 'pro' })).toContain('pid NOT IN (SELECT profile_key FROM profile_traits');
+    expect(sqlOf({ type: 'trait', trait: 'plan', operator: 'not_exists' })).toMatch(/pid NOT IN \(SELECT .* argMax\(deleted = 0 AND \(JSONType\(value\) != 'Null'\), version\) = 1\)/);
+    expect(sqlOf({ type: 'trait', trait: 'age', operator: 'gte', value: 30 })).toContain("JSONExtract(value, 'Nullable(Float64)') >= {");
     expect(sqlOf({ type: 'trait', trait: 'vip', operator: 'eq', value: true })).toContain("'Nullable(Bool)') = {");
     expect(sqlOf({ type: 'trait', trait: 'signup', operator: 'before', value: { ago: '30d' } })).toContain('parseDateTime64BestEffortOrNull');
   });
@@ -184,9 +184,13 @@ describe('conditions', () => {
     expect(events).toContain("CAST(NULL AS Nullable(DateTime64(3, 'UTC'))) AS a0");
     expect(events).not.toContain('first_at');
     expect(activity).toContain('FROM profile_activity');
-    expect(activity).toMatch(/min\(if\(type IN \{p\d+:Array\(String\)\}, first_at, NULL\)\) AS a0/);
-    expect(activity).toMatch(/max\(if\(type IN \{p\d+:Array\(String\)\}, last_at, NULL\)\) AS a1/);
+    // profile_activity's rows go to the per-survivor merge as they are (not grouped per stored id first).
+    expect(activity).toMatch(/ if\(type IN \{p\d+:Array\(String\)\}, first_at, NULL\) AS a0/);
+    expect(activity).toMatch(/ if\(type IN \{p\d+:Array\(String\)\}, last_at, NULL\) AS a1/);
     expect(activity).toContain('toUInt64(0) AS a2');
+    expect(activity.slice(0, activity.indexOf(') AS src'))).not.toContain('GROUP BY');
+    expect(events).toContain('GROUP BY sid');
+    expect(q.sql).toMatch(/min\(a0\) AS b0,\s+max\(a1\) AS b1/);
     // The events scan keeps only the rows its own aggregates read (not every activity event).
     const eventsWhere = events.slice(events.indexOf('WHERE'));
     expect(eventsWhere).not.toMatch(/type IN \{/);
@@ -247,8 +251,9 @@ describe('conditions', () => {
     expect(paramsOf(q, NOW - 10 * DAY)).toHaveLength(1);
     expect(paramsOf(q, ['Paid'])).toHaveLength(1);
     expect(paramsOf(q, 4)).toHaveLength(1);
-    // Median thresholds are window functions for the two measures left unset.
-    expect(occurrences(q.sql, 'quantileExactLowIf(0.5)')).toBe(2);
+    // Median thresholds are window functions for the two measures left unset, over the profiles with a tier.
+    expect(occurrences(q.sql, 'quantileExactLow(0.5)')).toBe(2);
+    expect(q.sql).toMatch(/quantileExactLow\(0\.5\)\(coalesce\(b\d+, 0\)\) OVER \(PARTITION BY b\d+ > 0\)/);
   });
 });
 

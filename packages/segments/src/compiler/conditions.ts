@@ -14,7 +14,7 @@ import type { SegmentDefinition } from '../definition/segment.js';
 import type { SegmentSettings } from '../settings.js';
 import { SegmentCompileError } from './errors.js';
 import { matcherSql, numericProperty, Partials } from './partials.js';
-import { compareJs, compareSql, filterSql, positiveOf, profileKey, timeSql, windowSql, type SqlContext } from './values.js';
+import { compareJs, compareSql, filterSql, positiveOf, timeSql, windowSql, type SqlContext } from './values.js';
 
 /**
  * What a condition is for a profile with no events in the scan, in Kleene
@@ -113,8 +113,10 @@ export class ConditionCompiler {
     const { ctx, ws } = this.#o;
     const [key, ...rest] = pathKeys(c.trait) as [string, ...string[]];
     const { filter, negated } = positiveOf(c);
-    const test = filterSql(ctx, 'argMax(value, version)', rest, filter);
-    const set = `SELECT ${profileKey('profile_id')} FROM profile_traits WHERE workspace_id = ${ws} AND key = ${ctx.params.bind(key, 'String')} GROUP BY profile_id HAVING argMax(deleted, version) = 0 AND ${test}`;
+    // The test (never NULL) runs on every row of the key and only the latest row's outcome is kept: argMax
+    // over a UInt8 is much cheaper than carrying each profile's latest value string to HAVING.
+    const test = filterSql(ctx, 'value', rest, filter);
+    const set = `SELECT profile_key FROM profile_traits WHERE workspace_id = ${ws} AND key = ${ctx.params.bind(key, 'String')} GROUP BY profile_key HAVING argMax(deleted = 0 AND ${test}, version) = 1`;
     return { sql: `pid ${negated ? 'NOT IN' : 'IN'} (${set})`, empty: 'unknown' };
   }
 

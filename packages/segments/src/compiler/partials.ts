@@ -21,8 +21,17 @@ export type Source = 'events' | 'activity';
 /** The table of each source. */
 export const SOURCE_TABLE: Record<Source, string> = { events: 'events', activity: 'profile_activity' };
 
+/**
+ * Whether a source's scan is grouped per stored profile id before the merge
+ * per survivor. `profile_activity` has ~2 rows per stored profile: grouping
+ * them twice costs more than passing its rows straight to the per-survivor
+ * merge (a lifecycle segment 10-15% faster; see the segments bench README),
+ * so its "aggregates" are row values that the merge's min/max combine.
+ */
+export const SOURCE_GROUPED: Record<Source, boolean> = { events: true, activity: false };
+
 interface PartialSpec {
-  /** Aggregate over the events rows of one stored profile id. */
+  /** Aggregate over the rows of one stored profile id (a row value when the source is not grouped). */
   sql: string;
   /** Its ClickHouse type (also of the neutral value). */
   type: string;
@@ -89,7 +98,8 @@ export class Partials {
    */
   typeTime(rows: string, fn: 'min' | 'max'): string {
     const column = fn === 'min' ? 'first_at' : 'last_at';
-    return this.#add({ sql: `${fn}(if(${rows}, ${column}, NULL))`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'activity' });
+    // A row value, not an aggregate: the source is not grouped (SOURCE_GROUPED).
+    return this.#add({ sql: `if(${rows}, ${column}, NULL)`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'activity' });
   }
 
   /** Distinct UTC dates of matching events. */

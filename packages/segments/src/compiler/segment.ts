@@ -1,7 +1,7 @@
 import type { SegmentDefinition } from '../definition/segment.js';
 import { resolveSegmentSettings, type SegmentSettings } from '../settings.js';
 import { ConditionCompiler } from './conditions.js';
-import { SOURCE_TABLE } from './partials.js';
+import { SOURCE_GROUPED, SOURCE_TABLE } from './partials.js';
 import { Params } from './params.js';
 import { profileKey, sqlContext, type PropertyColumn } from './values.js';
 
@@ -32,8 +32,8 @@ export interface CompileSegmentOptions {
  *    (the profile at ingestion, as the UUID `profile_key`: every per-profile
  *    key of the query is a UUID, see `profileKey`), computing every aggregate
  *    any condition needs — and, for first/last activity by event type
- *    (lifecycle, churn recency), one of `profile_activity`, the same per
- *    stored profile but kept at insert (~2 rows a profile);
+ *    (lifecycle, churn recency), the rows of `profile_activity`, the same per
+ *    stored profile but kept at insert (~2 rows a profile, not grouped here);
  * 2. those rows mapped to the surviving profile through `profile_aliases`
  *    (a hash join on the live alias map) and merged per survivor, so events
  *    stored under merged-away ids count for the survivor — plus, only when the
@@ -70,7 +70,7 @@ export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
         `FROM ${SOURCE_TABLE[source]}`,
         `WHERE workspace_id = ${ws}${source === 'events' ? ' AND NOT empty(profile_key)' : ''}`,
         `  AND (${partials.rowFilter(source)})`,
-        `GROUP BY sid`,
+        ...(SOURCE_GROUPED[source] ? [`GROUP BY sid`] : []),
       ].join('\n'),
     );
   }
