@@ -280,8 +280,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'trait-keys',
     statements: [
       // Trait conditions group one key's rows by profile: on the 16-byte UUID instead of the 36-character
-      // string, and without converting each id at query time (a trait set over 750 k profiles 2.4x faster;
-      // packages/ingest-api/bench/segments). The by_key projection is rebuilt to carry the new column.
+      // string, and without converting each id at query time (a trait set over 750 k profiles 1.9x faster,
+      // 2.4x with the compiler's argMax over the test; packages/ingest-api/bench/segments). The by_key
+      // projection is rebuilt to carry the new column.
       `ALTER TABLE profile_traits ADD COLUMN IF NOT EXISTS profile_key UUID MATERIALIZED toUUIDOrZero(profile_id)`,
       `ALTER TABLE profile_traits MATERIALIZE COLUMN profile_key SETTINGS mutations_sync = 2`,
       `ALTER TABLE profile_traits DROP PROJECTION IF EXISTS by_key SETTINGS mutations_sync = 2`,
