@@ -18,17 +18,26 @@ export type Merge = 'sum' | 'min' | 'max' | 'concat' | 'union';
  */
 export type Source = 'events' | 'activity';
 
-/** The table of each source. */
-export const SOURCE_TABLE: Record<Source, string> = { events: 'events', activity: 'profile_activity' };
+/** How a source is scanned. */
+export interface SourceScan {
+  table: string;
+  /** Its own row condition besides the workspace ('' = none). */
+  where: string;
+  /**
+   * Whether its rows are grouped per stored profile id before the merge per
+   * survivor. `profile_activity` has ~2 rows per stored profile: grouping them
+   * twice costs more than passing its rows straight to the per-survivor merge
+   * (a lifecycle segment 10-15% faster; see the segments bench README), so its
+   * "aggregates" are row values that the merge's min/max combine.
+   */
+  grouped: boolean;
+}
 
-/**
- * Whether a source's scan is grouped per stored profile id before the merge
- * per survivor. `profile_activity` has ~2 rows per stored profile: grouping
- * them twice costs more than passing its rows straight to the per-survivor
- * merge (a lifecycle segment 10-15% faster; see the segments bench README),
- * so its "aggregates" are row values that the merge's min/max combine.
- */
-export const SOURCE_GROUPED: Record<Source, boolean> = { events: true, activity: false };
+/** Events without a profile are skipped; `profile_activity`'s view never stores them. */
+export const SOURCES: Record<Source, SourceScan> = {
+  events: { table: 'events', where: 'NOT empty(profile_key)', grouped: true },
+  activity: { table: 'profile_activity', where: '', grouped: false },
+};
 
 interface PartialSpec {
   /** Aggregate over the rows of one stored profile id (a row value when the source is not grouped). */
@@ -98,7 +107,7 @@ export class Partials {
    */
   typeTime(rows: string, fn: 'min' | 'max'): string {
     const column = fn === 'min' ? 'first_at' : 'last_at';
-    // A row value, not an aggregate: the source is not grouped (SOURCE_GROUPED).
+    // A row value, not an aggregate: the source is not grouped (SOURCES.activity).
     return this.#add({ sql: `if(${rows}, ${column}, NULL)`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'activity' });
   }
 

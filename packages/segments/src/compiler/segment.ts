@@ -1,7 +1,7 @@
 import type { SegmentDefinition } from '../definition/segment.js';
 import { resolveSegmentSettings, type SegmentSettings } from '../settings.js';
 import { ConditionCompiler } from './conditions.js';
-import { SOURCE_GROUPED, SOURCE_TABLE } from './partials.js';
+import { SOURCES } from './partials.js';
 import { Params } from './params.js';
 import { profileKey, sqlContext, type PropertyColumn } from './values.js';
 
@@ -63,14 +63,15 @@ export function compileSegment(options: CompileSegmentOptions): CompiledQuery {
 
   const sources: string[] = [];
   for (const source of partials.sources()) {
+    const scan = SOURCES[source];
     sources.push(
       [
         `SELECT profile_key AS sid,`,
         indent(partials.scanColumns(source).join(',\n'), 2),
-        `FROM ${SOURCE_TABLE[source]}`,
-        `WHERE workspace_id = ${ws}${source === 'events' ? ' AND NOT empty(profile_key)' : ''}`,
+        `FROM ${scan.table}`,
+        `WHERE workspace_id = ${ws}${scan.where === '' ? '' : ` AND ${scan.where}`}`,
         `  AND (${partials.rowFilter(source)})`,
-        ...(SOURCE_GROUPED[source] ? [`GROUP BY sid`] : []),
+        ...(scan.grouped ? [`GROUP BY sid`] : []),
       ].join('\n'),
     );
   }
