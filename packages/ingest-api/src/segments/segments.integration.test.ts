@@ -157,7 +157,7 @@ describe('built-ins match their documented formulas', () => {
     for (const p of everyone) {
       const t = acts.get(p) ?? [];
       const risk = churnRisk({
-        activeDays: t.filter((x) => x >= NOW - settings.churn.lookbackDays * DAY).map((x) => Math.floor(x / DAY)),
+        activeDays: t.map((x) => Math.floor(x / DAY)),
         lastActive: t.length ? Math.max(...t) : null,
         now: NOW,
         settings,

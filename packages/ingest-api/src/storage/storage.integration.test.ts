@@ -30,14 +30,15 @@ const transports: Array<[string, (database: string) => Promise<ClickHouseTranspo
 const P1 = '0a000000-0000-4000-8000-000000000001';
 const P2 = '0b000000-0000-4000-8000-000000000002';
 
-/** `profile_activity` of a workspace, merged: [profile, type, first, last] in order. */
+/** `profile_activity` of a workspace, merged: [profile, type, first, last, dates] in order. */
 async function activityOf(t: ClickHouseTransport, workspaceId: string): Promise<string[][]> {
-  const rows = await t.query<{ p: string; type: string; first: string; last: string }>(
-    `SELECT toString(profile_key) AS p, type, toString(min(first_at)) AS first, toString(max(last_at)) AS last
+  const rows = await t.query<{ p: string; type: string; first: string; last: string; days: string }>(
+    `SELECT toString(profile_key) AS p, type, toString(min(first_at)) AS first, toString(max(last_at)) AS last,
+       toString(arraySort(groupUniqArrayArray(days))) AS days
      FROM profile_activity WHERE workspace_id = {w:String} GROUP BY profile_key, type ORDER BY p, type`,
     { w: workspaceId },
   );
-  return rows.map((r) => [r.p, r.type, r.first, r.last]);
+  return rows.map((r) => [r.p, r.type, r.first, r.last, r.days]);
 }
 
 describe.each(transports)('storage on %s', (_name, open) => {
@@ -97,7 +98,7 @@ describe.each(transports)('storage on %s', (_name, open) => {
         table: 'profile_traits',
         rows: JSON.stringify({ workspace_id: 'w-up', profile_id: P1, key: 'plan', value: '"plus"', at: '2024-01-01T00:00:00Z', message_id: 'm0', once: 0, version: 1 }),
       });
-      expect(await migrate(old)).toEqual([6, 7, 8]);
+      expect(await migrate(old)).toEqual([6, 7, 8, 9]);
       const [column] = await old.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = 'event'");
       expect(column?.type).toBe('LowCardinality(String)');
       const counts = await old.query<{ event: string; n: number }>("SELECT event, count() AS n FROM events WHERE workspace_id = 'w-up' GROUP BY event ORDER BY event");
@@ -111,25 +112,32 @@ describe.each(transports)('storage on %s', (_name, open) => {
       expect(traitKeys.map((r) => r.k)).toEqual([P1]);
       const [projection] = await old.query<{ query: string }>("SELECT query FROM system.projections WHERE database = currentDatabase() AND table = 'profile_traits' AND name = 'by_key'");
       expect(projection?.query).toContain('ORDER BY workspace_id, key, profile_key');
-      // Migration 7: the stored events got their UUID key and their activity rows.
+      // Migration 7: the stored events got their UUID key and their activity rows; migration 9 their dates.
       const keys = await old.query<{ k: string }>("SELECT DISTINCT toString(profile_key) AS k FROM events WHERE workspace_id = 'w-up'");
       expect(keys.map((r) => r.k)).toEqual([P1]);
-      expect(await activityOf(old, 'w-up')).toEqual([[P1, 'track', '2024-01-01 00:00:00.000', '2024-01-03 00:00:00.000']]);
+      const upgraded = [P1, 'track', '2024-01-01 00:00:00.000', '2024-01-03 00:00:00.000', "['2024-01-01','2024-01-02','2024-01-03']"];
+      expect(await activityOf(old, 'w-up')).toEqual([upgraded]);
+      // The view recreated by migration 9 keeps the dates of new events.
+      await old.insert({
+        table: 'events',
+        rows: JSON.stringify({ workspace_id: 'w-up', message_id: 'm9', type: 'track', event: 'Top Up', profile_id: P1, timestamp: '2024-01-09T08:00:00Z', received_at: '2024-01-09T08:00:00Z' }),
+      });
+      expect(await activityOf(old, 'w-up')).toEqual([[P1, 'track', upgraded[2], '2024-01-09 08:00:00.000', "['2024-01-01','2024-01-02','2024-01-03','2024-01-09']"]]);
     } finally {
       await old.close();
     }
   });
 
-  it('keeps each profile\'s first and last activity by type at insert; refreshActivity rebuilds it after deletes', async () => {
-    const ev = (id: string, profile: string, type: string, day: number) =>
-      JSON.stringify({ workspace_id: 'w-act', message_id: id, type, event: type === 'track' ? 'Top Up' : '', profile_id: profile, timestamp: `2024-02-0${day}T10:00:00Z`, received_at: '2024-02-09T00:00:00Z' });
+  it('keeps each profile\'s first and last activity and its dates by type at insert; refreshActivity rebuilds them after deletes', async () => {
+    const ev = (id: string, profile: string, type: string, day: number, hour = 10) =>
+      JSON.stringify({ workspace_id: 'w-act', message_id: id, type, event: type === 'track' ? 'Top Up' : '', profile_id: profile, timestamp: `2024-02-0${day}T${hour}:00:00Z`, received_at: '2024-02-09T00:00:00Z' });
     await t.insert({ table: 'events', rows: [ev('a1', P1, 'track', 2), ev('a2', P1, 'page', 3), ev('a3', P1, 'track', 5), ev('a4', P2, 'track', 4), ev('a5', '', 'track', 1)].join('\n') });
-    // An event stored twice (a copy) changes no minimum or maximum.
-    await t.insert({ table: 'events', rows: ev('a3', P1, 'track', 5) });
+    // An event stored twice (a copy) changes no minimum, maximum or set of dates; nor does a second event the same day.
+    await t.insert({ table: 'events', rows: [ev('a3', P1, 'track', 5), ev('a6', P1, 'track', 2, 23)].join('\n') });
     const initial = [
-      [P1, 'page', '2024-02-03 10:00:00.000', '2024-02-03 10:00:00.000'],
-      [P1, 'track', '2024-02-02 10:00:00.000', '2024-02-05 10:00:00.000'],
-      [P2, 'track', '2024-02-04 10:00:00.000', '2024-02-04 10:00:00.000'],
+      [P1, 'page', '2024-02-03 10:00:00.000', '2024-02-03 10:00:00.000', "['2024-02-03']"],
+      [P1, 'track', '2024-02-02 10:00:00.000', '2024-02-05 10:00:00.000', "['2024-02-02','2024-02-05']"],
+      [P2, 'track', '2024-02-04 10:00:00.000', '2024-02-04 10:00:00.000', "['2024-02-04']"],
     ];
     expect(await activityOf(t, 'w-act')).toEqual(initial);
     await t.command("DELETE FROM events WHERE workspace_id = 'w-act' AND message_id IN ('a3', 'a2')");
@@ -137,10 +145,11 @@ describe.each(transports)('storage on %s', (_name, open) => {
     expect(await activityOf(t, 'w-act')).toEqual(initial);
     await refreshActivity(t, 'w-act', [P1]);
     await refreshActivity(t, 'w-act', [P1]);
-    expect(await activityOf(t, 'w-act')).toEqual([[P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 10:00:00.000'], initial[2]]);
+    const rebuilt = [P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 23:00:00.000', "['2024-02-02']"];
+    expect(await activityOf(t, 'w-act')).toEqual([rebuilt, initial[2]]);
     await t.command("DELETE FROM events WHERE workspace_id = 'w-act' AND profile_id = {p:String}", { p: P2 });
     await refreshActivity(t, 'w-act', [P2]);
-    expect(await activityOf(t, 'w-act')).toEqual([[P1, 'track', '2024-02-02 10:00:00.000', '2024-02-02 10:00:00.000']]);
+    expect(await activityOf(t, 'w-act')).toEqual([rebuilt]);
   });
 
   it('keeps declared properties in typed columns: added once, backfilled, computed at insert, equal to parsing the JSON', async () => {

@@ -1,5 +1,6 @@
 import type { Partials } from '../compiler/partials.js';
-import type { SqlContext } from '../compiler/values.js';
+import { timeSql, type SqlContext } from '../compiler/values.js';
+import { DAY_MS } from '../definition/limits.js';
 import type { SegmentSettings } from '../settings.js';
 
 /**
@@ -14,17 +15,29 @@ export function activitySql(ctx: SqlContext, settings: SegmentSettings): string 
 }
 
 /**
- * First or last activity of a profile. When activity is defined by event type
- * alone (the default), it is read from `profile_activity` (first/last event of
- * each type per profile, kept at insert); with track event names listed, from
- * the events scan.
+ * Activity as a condition on event type alone (the default), so that it can be
+ * read from `profile_activity` (first/last event and dates with events of each
+ * type per profile, kept at insert); undefined with track event names listed,
+ * which only the events scan knows.
  */
-export function activityTime(ctx: SqlContext, partials: Partials, settings: SegmentSettings, fn: 'min' | 'max'): string {
+function activityTypes(ctx: SqlContext, settings: SegmentSettings): string | undefined {
   const { eventTypes, events } = settings.activity;
-  if (events.length === 0 || !eventTypes.includes('track')) {
-    return partials.typeTime(`type IN ${ctx.params.bind([...eventTypes], 'Array(String)')}`, fn);
-  }
-  return partials.time(activitySql(ctx, settings), fn);
+  if (events.length > 0 && eventTypes.includes('track')) return undefined;
+  return `type IN ${ctx.params.bind([...eventTypes], 'Array(String)')}`;
+}
+
+/** First or last activity of a profile. */
+export function activityTime(ctx: SqlContext, partials: Partials, settings: SegmentSettings, fn: 'min' | 'max'): string {
+  const types = activityTypes(ctx, settings);
+  return types === undefined ? partials.time(activitySql(ctx, settings), fn) : partials.typeTime(types, fn);
+}
+
+/** UTC dates with activity from `fromDay` (days since 1970-01-01) on; a date may repeat. */
+export function activityDays(ctx: SqlContext, partials: Partials, settings: SegmentSettings, fromDay: number): string {
+  const types = activityTypes(ctx, settings);
+  const from = timeSql(ctx, fromDay * DAY_MS);
+  if (types !== undefined) return partials.typeDays(types, `toDate(${from}, 'UTC')`);
+  return partials.days(`${activitySql(ctx, settings)} AND timestamp >= ${from}`);
 }
 
 /** Whole days (24 h periods) from `fromMs` to `toMs`, as SQL on a DateTime64 column and in JS. */

@@ -89,4 +89,12 @@ describe('churn risk', () => {
   it('has no level without activity', () => {
     expect(churnRisk({ activeDays: [], lastActive: null, now: NOW, settings })).toBeNull();
   });
+
+  it('looks back over whole UTC dates: the first date of the lookback counts, the one before does not', () => {
+    const first = Math.floor((NOW - settings.churn.lookbackDays * DAY) / DAY);
+    // Dates first and first + 10 are 10 days apart; first - 1 would make a gap of 1 the usual one.
+    const risk = churnRisk({ activeDays: [first - 1, first, first + 10, first + 10], lastActive: (first + 10) * DAY, now: NOW, settings });
+    expect(risk?.usualGapDays).toBe(10);
+    expect(churnRisk({ activeDays: [first - 1], lastActive: (first - 1) * DAY, now: NOW, settings })?.usualGapDays).toBe(settings.churn.defaultGapDays);
+  });
 });

@@ -1,15 +1,17 @@
 import type { ChurnLevel } from '../definition/conditions.js';
 import { DAY_MS } from '../definition/limits.js';
 import type { Partials } from '../compiler/partials.js';
-import { timeSql, type SqlContext } from '../compiler/values.js';
+import type { SqlContext } from '../compiler/values.js';
 import type { SegmentSettings } from '../settings.js';
-import { activitySql, activityTime, elapsedDays, elapsedDaysSql } from './activity.js';
+import { activityDays, activityTime, elapsedDays, elapsedDaysSql } from './activity.js';
 import { lowerMedian } from './rfm.js';
 
 /**
  * Churn risk: how overdue the profile is compared with its own rhythm.
  *
- *   active days  = distinct UTC dates with activity in the last `lookbackDays`
+ *   active days  = distinct UTC dates with activity, from the UTC date
+ *                  `lookbackDays` before now (whole calendar dates: the first
+ *                  one counts in full)
  *   usual gap    = lower median of the gaps (in days) between consecutive active
  *                  days; `defaultGapDays` with fewer than two active days
  *   recency      = whole days since the last activity (ever)
@@ -28,7 +30,7 @@ export interface ChurnRisk {
 }
 
 export function churnRisk(input: {
-  /** Active UTC dates as day numbers (days since 1970-01-01), within the lookback. */
+  /** UTC dates with activity as day numbers (days since 1970-01-01); those before the lookback are ignored. */
   activeDays: readonly number[];
   lastActive: number | null;
   now: number;
@@ -36,7 +38,8 @@ export function churnRisk(input: {
 }): ChurnRisk | null {
   if (input.lastActive === null) return null;
   const { churn } = input.settings;
-  const days = [...new Set(input.activeDays)].sort((a, b) => a - b);
+  const from = lookbackStartDay(input.now, churn.lookbackDays);
+  const days = [...new Set(input.activeDays.filter((d) => d >= from))].sort((a, b) => a - b);
   const gaps = days.slice(1).map((d, i) => d - (days[i] as number));
   const usualGapDays = gaps.length === 0 ? churn.defaultGapDays : lowerMedian(gaps);
   const recencyDays = elapsedDays(input.lastActive, input.now);
@@ -45,14 +48,20 @@ export function churnRisk(input: {
   return { level, recencyDays, usualGapDays, ratio };
 }
 
+/** The first UTC date (as a day number) of the lookback. */
+function lookbackStartDay(now: number, lookbackDays: number): number {
+  return Math.floor((now - lookbackDays * DAY_MS) / DAY_MS);
+}
+
 /** The level as a per-profile SQL expression ('' = no level). */
 export function churnLevelSql(ctx: SqlContext, partials: Partials, settings: SegmentSettings): string {
   const { churn } = settings;
-  const activity = activitySql(ctx, settings);
   const last = activityTime(ctx, partials, settings, 'max');
-  const days = partials.days(`${activity} AND timestamp >= ${timeSql(ctx, ctx.nowMs - churn.lookbackDays * DAY_MS)}`);
-  const gaps = `arraySort(arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(${days})))))`;
-  const gap = `if(length(${days}) < 2, ${ctx.params.bind(churn.defaultGapDays, 'Float64')}, ${gaps}[intDiv(length(${days}), 2)])`;
+  const days = activityDays(ctx, partials, settings, lookbackStartDay(ctx.nowMs, churn.lookbackDays));
+  // The dates may repeat (see Partials.days): sorted, a repeat is a zero difference, so the positive
+  // differences are exactly the gaps between consecutive distinct dates.
+  const gaps = `arraySort(arrayFilter(g -> g > 0, arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(${days})))))`;
+  const gap = `if(empty(${gaps}), ${ctx.params.bind(churn.defaultGapDays, 'Float64')}, ${gaps}[intDiv(length(${gaps}) + 1, 2)])`;
   const ratio = `(${elapsedDaysSql(ctx, last)} / ${gap})`;
   return `multiIf(${last} IS NULL, '', ${ratio} >= ${ctx.params.bind(churn.highAt, 'Float64')}, 'high', ${ratio} >= ${ctx.params.bind(churn.mediumAt, 'Float64')}, 'medium', 'low')`;
 }

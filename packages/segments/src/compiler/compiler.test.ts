@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { segmentDefinitionSchema, type SegmentDefinition, type SegmentDefinitionInput } from '../definition/segment.js';
-import { DEFINITION_LIMITS } from '../definition/limits.js';
+import { DAY_MS, DEFINITION_LIMITS } from '../definition/limits.js';
 import { resolveSegmentSettings } from '../settings.js';
 import { isSegmentCompileError, SegmentCompileError } from './errors.js';
 import { compileSegment, segmentCountQuery, segmentPageQuery, segmentSampleQuery } from './segment.js';
@@ -205,10 +205,25 @@ describe('conditions', () => {
     });
     expect(named.sql).not.toContain('profile_activity');
     expect(named.sql).toMatch(/max\(if\(type IN \{p\d+:Array\(String\)\} AND \(type != 'track' OR event IN \{p\d+:Array\(String\)\}\), timestamp, NULL\)\)/);
-    // Churn risk's recency comes from profile_activity too; its active days from the events.
+    // Churn risk's recency and active days come from profile_activity too: no events scan at all.
     const churn = compile([{ type: 'churn_risk', level: 'high' }]);
     expect(churn.sql).toContain('FROM profile_activity');
-    expect(churn.sql).toMatch(/groupUniqArrayIf\(toDate\(timestamp, 'UTC'\)/);
+    expect(churn.sql).not.toContain('FROM events');
+    expect(churn.sql).toMatch(/if\(type IN \{p\d+:Array\(String\)\}, arrayFilter\(d -> d >= toDate\(fromUnixTimestamp64Milli\(\{p\d+:Int64\}, 'UTC'\), 'UTC'\), days\)/);
+    // The lookback starts at midnight UTC of its first date.
+    const from = Object.values(churn.params).find((v) => typeof v === 'number' && v < NOW - 179 * DAY_MS);
+    expect(from).toBe(Math.floor((NOW - 180 * DAY_MS) / DAY_MS) * DAY_MS);
+    // Repeated dates (one per stored id merged into a profile) are concatenated, not hashed: the gaps skip zeros.
+    expect(churn.sql).toMatch(/groupArrayArray\(a1\) AS b1/);
+    expect(churn.sql).toContain('arrayFilter(g -> g > 0, arrayDifference(');
+    // With track event names listed, the active days come from the events scan.
+    const namedChurn = compileSegment({
+      definition: def({ conditions: [{ type: 'churn_risk', level: 'high' }] }),
+      workspaceId: 'ws_1',
+      now: NOW,
+      settings: resolveSegmentSettings({ activity: { eventTypes: ['track'], events: ['Logged In'] } }),
+    });
+    expect(namedChurn.sql).toMatch(/groupUniqArrayIf\(toDate\(timestamp, 'UTC'\), type IN .* AND timestamp >= fromUnixTimestamp64Milli/);
   });
 
   it('first time, stopped, sequence', () => {

@@ -9,12 +9,12 @@ import { filterSql, jsonExtract, propertyColumn, type SqlContext } from './value
  * count for its survivor. Only aggregates whose partial results merge exactly
  * are used: counts and sums add, minima and maxima combine, arrays concatenate.
  */
-export type Merge = 'sum' | 'min' | 'max' | 'concat' | 'union';
+export type Merge = 'sum' | 'min' | 'max' | 'concat';
 
 /**
  * Where a layer-1 aggregate is read: `events`, or `profile_activity` (first and
- * last event of each type per stored profile, kept at insert: ~2 rows per
- * profile instead of every event).
+ * last event and the dates with events, of each type per stored profile, kept
+ * at insert: ~2 rows per profile instead of every event).
  */
 export type Source = 'events' | 'activity';
 
@@ -57,10 +57,10 @@ const MERGE_SQL: Record<Merge, (col: string) => string> = {
   min: (c) => `min(${c})`,
   max: (c) => `max(${c})`,
   concat: (c) => `groupArrayArray(${c})`,
-  union: (c) => `groupUniqArrayArray(${c})`,
 };
 
 const TS_TYPE = "Nullable(DateTime64(3, 'UTC'))";
+const DAYS_NEUTRAL = 'CAST([] AS Array(Date))';
 
 export class Partials {
   readonly #specs: PartialSpec[] = [];
@@ -111,9 +111,22 @@ export class Partials {
     return this.#add({ sql: `if(${rows}, ${column}, NULL)`, type: TS_TYPE, neutral: `CAST(NULL AS ${TS_TYPE})`, merge: fn, rows, source: 'activity' });
   }
 
-  /** Distinct UTC dates of matching events. */
+  /**
+   * UTC dates of matching events. Distinct per stored profile id; a survivor's
+   * array concatenates its ids' (a date may repeat): readers must ignore
+   * repeats, which is cheaper than a hash set per survivor.
+   */
   days(rows: string): string {
-    return this.#add({ sql: `groupUniqArrayIf(toDate(timestamp, 'UTC'), ${rows})`, type: 'Array(Date)', neutral: 'CAST([] AS Array(Date))', merge: 'union', rows, source: 'events' });
+    return this.#add({ sql: `groupUniqArrayIf(toDate(timestamp, 'UTC'), ${rows})`, type: 'Array(Date)', neutral: DAYS_NEUTRAL, merge: 'concat', rows, source: 'events' });
+  }
+
+  /**
+   * The same from `profile_activity` (its `days`: every UTC date with an event
+   * of the row's type), for rows selected by event type only, dates from
+   * `from` (a SQL Date) on. A date may repeat, as above.
+   */
+  typeDays(rows: string, from: string): string {
+    return this.#add({ sql: `if(${rows}, arrayFilter(d -> d >= ${from}, days), ${DAYS_NEUTRAL})`, type: 'Array(Date)', neutral: DAYS_NEUTRAL, merge: 'concat', rows, source: 'activity' });
   }
 
   /** (epoch seconds, bit mask of the steps it matches) of every event matching a step. */
