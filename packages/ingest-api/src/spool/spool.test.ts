@@ -1,9 +1,32 @@
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { segmentName } from './files.js';
 import { Spool, SpoolFullError, type SpoolBatch } from './spool.js';
+
+/**
+ * Holds the close of a segment the writer opened (flag 'wx') until the test
+ * releases it, so a read can be made while a rotation is half done. The
+ * spool's own code runs unchanged.
+ */
+const closeGate = vi.hoisted(() => ({ armed: false, started: () => {}, release: Promise.resolve() }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const open: typeof actual.open = async (...args) => {
+    const fh = await actual.open(...args);
+    if (closeGate.armed && args[1] === 'wx') {
+      const close = fh.close.bind(fh);
+      fh.close = async () => {
+        closeGate.started();
+        await closeGate.release;
+        return close();
+      };
+    }
+    return fh;
+  };
+  return { ...actual, open };
+});
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -39,6 +62,44 @@ describe('Spool', () => {
     expect(new Set(lines).size).toBe(200);
     expect(spool.backlogBytes).toBe(0);
     expect(spool.lagMs).toBe(0);
+    await spool.close();
+  });
+
+  it('loses nothing when the flusher reads while the writer seals a segment', async () => {
+    // Regression: the writer switched to the next segment, then awaited closing the old one before
+    // recording its final size; a read in that window took the old segment for gone and skipped (and
+    // deleted) its unread bytes, which also left a backlog that never drained.
+    Object.assign(closeGate, { armed: true, started: () => {}, release: Promise.resolve() });
+    const spool = await open(freshDir(), { maxSegmentBytes: 1000 });
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line-${String(from + i).padStart(4, '0')}\n`);
+    const seen: string[] = [];
+    const read = async (maxBytes: number) => {
+      const batch = await spool.next(maxBytes);
+      if (batch === undefined) return false;
+      await spool.begin(batch);
+      seen.push(...batch.text.split('\n').filter((l) => l !== ''));
+      await spool.commit(batch);
+      return true;
+    };
+    await Promise.all(lines(0, 50).map((l) => spool.append(l))); // 550 bytes: no rotation yet
+    await read(100); // the reader is inside the live segment, with bytes left to read
+    let started!: () => void;
+    const closing = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    Object.assign(closeGate, { started, release: new Promise<void>((resolve) => (release = resolve)) });
+    try {
+      const burst = Promise.all(lines(50, 100).map((l) => spool.append(l))); // past 1000 bytes: the segment is sealed
+      await closing; // the writer is closing the old segment
+      while (await read(100)); // reads made now must still see its unread bytes
+      release();
+      await burst;
+    } finally {
+      closeGate.armed = false;
+      release();
+    }
+    while (await read(100));
+    expect(seen).toEqual(lines(0, 150).map((l) => l.trim()));
+    expect(spool.backlogBytes).toBe(0);
     await spool.close();
   });
 

@@ -131,12 +131,15 @@ export class SpoolWriter {
     const old = this.#fh;
     const oldSeq = this.#seq;
     const size = this.#offset;
-    this.#fh = await open(join(this.#dir, segmentName(oldSeq + 1)), 'wx');
+    const next = await open(join(this.#dir, segmentName(oldSeq + 1)), 'wx');
     await syncDir(this.#dir);
+    // Sealed and switched in one synchronous step: a reader that sees the new segment must also see the
+    // old one's final size, or it takes the old one for gone and skips its unread bytes.
+    this.#events.onSealed(oldSeq, size);
+    this.#fh = next;
     this.#seq = oldSeq + 1;
     this.#offset = 0;
     await old.close();
-    this.#events.onSealed(oldSeq, size);
   }
 
   /** Waits for pending appends to be durable, then closes the segment. */
