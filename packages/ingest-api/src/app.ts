@@ -27,6 +27,7 @@ import { PrivacyService } from './privacy/service.js';
 import { SuppressionList } from './privacy/suppression.js';
 import { Spool } from './spool/spool.js';
 import { openStore } from './storage/open.js';
+import { ensureEventProjection } from './storage/event-projection.js';
 import { ensurePropertyColumns } from './storage/property-columns.js';
 import type { ClickHouseTransport } from './storage/transport.js';
 import { TenantRegistry } from './tenancy/registry.js';
@@ -60,6 +61,7 @@ export async function createApp(input: CreateAppOptions = {}): Promise<App> {
   let spool: Spool | undefined;
   try {
     const propertyColumns = await ensurePropertyColumns(store, options.propertyColumns);
+    await ensureEventProjection(store, propertyColumns);
     const registry = await TenantRegistry.load(store);
     await registry.ensureEnvKeys({ writeKey: options.writeKey, secretKey: options.secretKey });
     spool = await Spool.open({ dir: join(options.dataDir, 'spool'), ...options.spool });

@@ -7,6 +7,7 @@ import { refreshActivity } from './activity.js';
 import { ChdbTransport } from './chdb-transport.js';
 import { HttpTransport } from './http-transport.js';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { ensureEventProjection } from './event-projection.js';
 import { ensurePropertyColumns } from './property-columns.js';
 import { ClickHouseError, isStatementError, type ClickHouseTransport } from './transport.js';
 
@@ -182,6 +183,38 @@ describe.each(transports)('storage on %s', (_name, open) => {
     // Not part of SELECT *: exports and admin queries see the events as before.
     const [star] = await t.query<Record<string, unknown>>(`SELECT * FROM events WHERE workspace_id = 'w-prop' LIMIT 1`);
     expect(Object.keys(star!)).not.toContain('prop_num_amount');
+  });
+
+  it('keeps the by_event projection: segment scans by event name read it, deletes keep it exact, new typed columns rebuild it', async () => {
+    const ev = (id: string, event: string, profile: string, fee: number) =>
+      JSON.stringify({ workspace_id: 'w-evp', message_id: id, type: 'track', event, profile_id: profile, properties: JSON.stringify({ fee }), timestamp: '2024-04-01T10:00:00Z', received_at: '2024-04-01T10:00:00Z' });
+    await ensureEventProjection(t, []);
+    await t.insert({ table: 'events', rows: [ev('c1', 'Top Up', P1, 1), ev('c2', 'Top Up', P2, 2), ev('c3', 'Transfer', P1, 4), ev('c4', 'Top Up', P1, 8)].join('\n') });
+    // A segment's scan shape: rows of named events, grouped by profile.
+    const scan = `SELECT toString(profile_key) AS p, countIf(type = 'track' AND event = {e:String}) AS n FROM events
+      WHERE workspace_id = 'w-evp' AND NOT empty(profile_key) AND (type = 'track' AND event = {e:String}) GROUP BY profile_key ORDER BY p`;
+    const plan = await t.query<{ explain: string }>(`EXPLAIN projections = 1 ${scan}`, { e: 'Top Up' });
+    expect(plan.map((r) => r.explain).join('\n')).toMatch(/ReadFromMergeTree \(by_event\)|Projection by_event is usable/);
+    const counts = async () => (await t.query<{ p: string; n: number }>(scan, { e: 'Top Up' })).map((r) => [r.p, Number(r.n)]);
+    expect(await counts()).toEqual([[P1, 2], [P2, 1]]);
+    // Erasure and unmerge delete events with lightweight deletes: the projection must follow.
+    await t.command("DELETE FROM events WHERE workspace_id = 'w-evp' AND message_id = 'c4'");
+    expect(await counts()).toEqual([[P1, 1], [P2, 1]]);
+
+    const mutations = async () => Number((await t.query<{ n: number }>("SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() AND table = 'events'"))[0]?.n);
+    const projection = async () => (await t.query<{ query: string }>("SELECT query FROM system.projections WHERE database = currentDatabase() AND table = 'events' AND name = 'by_event'"))[0]?.query ?? '';
+    expect(await projection()).not.toContain('prop_num_fee');
+    // A typed column declared later is added to the projection (and its scans read the projection again)...
+    const fee = await ensurePropertyColumns(t, [{ property: 'fee', type: 'number' }]);
+    await ensureEventProjection(t, fee);
+    expect(await projection()).toContain('prop_num_fee');
+    const sum = `SELECT toString(profile_key) AS p, sum(prop_num_fee) AS s FROM events WHERE workspace_id = 'w-evp' AND (type = 'track' AND event = 'Top Up') GROUP BY profile_key ORDER BY p`;
+    expect((await t.query<{ explain: string }>(`EXPLAIN projections = 1 ${sum}`)).map((r) => r.explain).join('\n')).toMatch(/ReadFromMergeTree \(by_event\)|Projection by_event is usable/);
+    expect((await t.query<{ p: string; s: number }>(sum)).map((r) => [r.p, Number(r.s)])).toEqual([[P1, 1], [P2, 2]]);
+    // ...once: at the next start nothing is rebuilt.
+    const before = await mutations();
+    await ensureEventProjection(t, fee);
+    expect(await mutations()).toBe(before);
   });
 
   it('stores JSON objects of a raw JSONEachRow insert as their exact text', async () => {
