@@ -2,9 +2,10 @@ import type { SegmentDefinitionInput } from '@cdp/segments';
 
 /**
  * The representative segments of the benchmark over the demo wallet data: the
- * first four mix a trait, a behavioural condition and a lifecycle stage (the
- * README's worked examples among them); the last is a stress row of built-ins
- * (churn risk and RFM tiers, whose medians span every profile).
+ * first five mix a trait, a behavioural condition and a lifecycle stage or
+ * churn risk (the README's three worked examples among them); the last is a
+ * stress row of built-ins (churn risk and RFM tiers, whose medians span every
+ * profile) without a trait.
  */
 export const BENCH_SEGMENTS: Array<{ name: string; definition: SegmentDefinitionInput }> = [
   {
@@ -43,6 +44,16 @@ export const BENCH_SEGMENTS: Array<{ name: string; definition: SegmentDefinition
       conditions: [
         { type: 'lifecycle', stage: 'churned' },
         { type: 'event', event: 'Message Sent', operator: 'eq', value: 0, window: { last: '30d' } },
+        { type: 'trait', trait: 'marketing_opt_in', operator: 'eq', value: true },
+      ],
+    },
+  },
+  {
+    name: 'churn risk high, not contacted in 30 days, opted in',
+    definition: {
+      conditions: [
+        { type: 'churn_risk', level: 'high' },
+        { type: 'not', condition: { type: 'event', event: 'Message Sent', window: { last: '30d' } } },
         { type: 'trait', trait: 'marketing_opt_in', operator: 'eq', value: true },
       ],
     },
