@@ -69,7 +69,9 @@ describe('Spool', () => {
     // Regression: the writer switched to the next segment, then awaited closing the old one before
     // recording its final size; a read in that window took the old segment for gone and skipped (and
     // deleted) its unread bytes, which also left a backlog that never drained.
+    // Armed before the spool opens: its first segment's handle is wrapped too (closes pass until a test gate is set).
     Object.assign(closeGate, { armed: true, started: () => {}, release: Promise.resolve() });
+    let release = () => {};
     const spool = await open(freshDir(), { maxSegmentBytes: 1000 });
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line-${String(from + i).padStart(4, '0')}\n`);
     const seen: string[] = [];
@@ -81,13 +83,12 @@ describe('Spool', () => {
       await spool.commit(batch);
       return true;
     };
-    await Promise.all(lines(0, 50).map((l) => spool.append(l))); // 550 bytes: no rotation yet
-    await read(100); // the reader is inside the live segment, with bytes left to read
-    let started!: () => void;
-    const closing = new Promise<void>((resolve) => (started = resolve));
-    let release!: () => void;
-    Object.assign(closeGate, { started, release: new Promise<void>((resolve) => (release = resolve)) });
     try {
+      await Promise.all(lines(0, 50).map((l) => spool.append(l))); // 550 bytes: no rotation yet
+      await read(100); // the reader is inside the live segment, with bytes left to read
+      let started!: () => void;
+      const closing = new Promise<void>((resolve) => (started = resolve));
+      Object.assign(closeGate, { started, release: new Promise<void>((resolve) => (release = resolve)) });
       const burst = Promise.all(lines(50, 100).map((l) => spool.append(l))); // past 1000 bytes: the segment is sealed
       await closing; // the writer is closing the old segment
       while (await read(100)); // reads made now must still see its unread bytes
