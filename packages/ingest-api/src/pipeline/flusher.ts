@@ -5,6 +5,7 @@ import type { Spool, SpoolBatch } from '../spool/spool.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
 import { insertPlanned } from './insert.js';
+import { decodePlan, encodePlan } from './plan-file.js';
 import { planBatch, type FlushPrivacy, type Plan } from './plan.js';
 import { decodeRecords } from './records.js';
 
@@ -50,6 +51,8 @@ export interface FlusherStatus {
 interface Planned {
   batch: SpoolBatch;
   plan: Plan;
+  /** The plan's durable copy for a crash replay (see plan-file.ts), written while earlier batches insert. */
+  recorded?: Promise<void> | undefined;
 }
 
 interface DrainWaiter {
@@ -65,7 +68,9 @@ interface DrainWaiter {
  * order, so ClickHouse always holds a prefix of the spool. A batch's plan is
  * computed once — planning changes the in-memory identity state, and a
  * re-plan would find nothing new — and its inserts are retried with the same
- * rows and tokens until they commit. Acknowledged data is never skipped.
+ * rows and tokens until they commit. The plan is recorded with the batch's
+ * intent, so after a crash the same rows are inserted, not a new plan's (see
+ * plan-file.ts). Acknowledged data is never skipped.
  */
 export class Flusher {
   readonly #o: FlusherOptions;
@@ -211,14 +216,16 @@ export class Flusher {
         this.#unplanned = batch;
         break;
       }
-      const entry = { batch, plan };
+      const entry: Planned = { batch, plan };
+      entry.recorded = this.#record(entry);
       this.#unfinished.push(entry);
       const previous = this.#inserting;
       this.#inserting = previous.then(async () => {
         if (!this.#halted && (await this.#insertWithRetry(entry, Number.POSITIVE_INFINITY))) this.#notifyDrained();
       });
-      // Plan at most one batch ahead of the one being inserted.
-      await previous;
+      // Plan at most one batch ahead of the one being inserted. A replayed plan changed no
+      // in-memory identity state: the next plan must read its rows from ClickHouse, once inserted.
+      await (batch.replay ? this.#inserting : previous);
     }
     await this.#inserting;
   }
@@ -243,6 +250,15 @@ export class Flusher {
 
   /** Plans a batch; retries while ClickHouse (dedup and identity reads) fails. Undefined: gave up. */
   async #planWithRetry(batch: SpoolBatch, deadline: number): Promise<Plan | undefined> {
+    if (batch.recorded !== undefined) {
+      // A crash replay: the plan of the interrupted attempt, whose inserts may have partly committed.
+      const recorded = decodePlan(batch.recorded, batch.token);
+      if (recorded !== undefined) {
+        this.#dedup.remember(recorded.stored);
+        return recorded;
+      }
+      this.#o.logger.error({ token: batch.token }, 'the plan recorded with a replayed batch is unreadable; planning it again');
+    }
     return this.#retrying(batch.token, deadline, async () => {
       const { records, corrupt } = decodeRecords(batch.text);
       if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
@@ -254,7 +270,12 @@ export class Flusher {
   async #insertWithRetry(entry: Planned, deadline: number): Promise<boolean> {
     const { batch, plan } = entry;
     const done = await this.#retrying(batch.token, deadline, async () => {
-      await this.#o.spool.begin(batch);
+      try {
+        await this.#o.spool.begin(batch, (entry.recorded ??= this.#record(entry)));
+      } catch (err) {
+        entry.recorded = undefined;
+        throw err;
+      }
       for (const insert of plan.inserts) await insertPlanned({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, insert);
       // Records of an erased person were dropped: seal the segment holding them, so that its file is deleted
       // once consumed rather than kept until the segment fills up.
@@ -272,6 +293,15 @@ export class Flusher {
     this.#status.deadLetters += plan.deadLetterCount;
     this.#status.suppressed += plan.suppressed;
     return true;
+  }
+
+  /** Starts writing the plan's copy for a crash replay; a replay's plan is the copy already there. */
+  #record(entry: Planned): Promise<void> | undefined {
+    if (entry.batch.replay) return undefined;
+    const recorded = this.#o.spool.record(entry.batch, encodePlan(entry.plan));
+    // Awaited (and its failure retried) when the batch's inserts begin.
+    recorded.catch(() => undefined);
+    return recorded;
   }
 
   async #retrying<T>(token: string, deadline: number, attempt: () => Promise<T>): Promise<T | undefined> {

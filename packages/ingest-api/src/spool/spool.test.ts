@@ -147,6 +147,61 @@ describe('Spool', () => {
     await spool.close();
   });
 
+  it('hands a crash replay the text recorded for it, and only that batch\'s; records are deleted once committed', async () => {
+    const dir = freshDir();
+    const records = () => readdirSync(dir).filter((f) => f.startsWith('record-'));
+    let spool = await open(dir);
+    await spool.append('e0\n');
+    const first = (await spool.next(1 << 20)) as SpoolBatch;
+    await spool.begin(first, spool.record(first, 'plan of the first batch\n'));
+    expect(records()).toHaveLength(1);
+    await spool.commit(first);
+    // It holds the batch's rows (personal data): gone once the batch is committed.
+    expect(records()).toEqual([]);
+    await spool.append('e1\ne2\n');
+    const inflight = (await spool.next(4)) as SpoolBatch;
+    await spool.begin(inflight, spool.record(inflight, 'plan 1\n'));
+    // A retry of the same batch in the same run keeps its intent and record.
+    const elsewhere = spool.record({ ...inflight, start: { seq: 99, offset: 0 } }, 'elsewhere\n');
+    await spool.begin(inflight, elsewhere);
+    await elsewhere;
+    // The next batch's record written ahead, then the process dies before that batch begins.
+    const ahead = (await spool.next(1 << 20)) as SpoolBatch;
+    await spool.record(ahead, 'plan of a batch never begun\n');
+    await spool.close();
+
+    spool = await open(dir);
+    expect(records()).toEqual([`record-${inflight.start.seq}-${inflight.start.offset}.txt`]);
+    const replay = (await spool.next(1 << 20)) as SpoolBatch;
+    expect(replay).toMatchObject({ replay: true, token: inflight.token, text: 'e1\n', recorded: 'plan 1\n' });
+    await spool.begin(replay);
+    await spool.commit(replay);
+    expect(records()).toEqual([]);
+    const next = (await spool.next(1 << 20)) as SpoolBatch;
+    expect(next).toMatchObject({ replay: false, text: 'e2\n' });
+    expect(next.recorded).toBeUndefined();
+    await spool.close();
+  });
+
+  it('replays without a recorded text when the intent names none', async () => {
+    const dir = freshDir();
+    let spool = await open(dir);
+    await spool.append('e0\n');
+    const a = (await spool.next(1 << 20)) as SpoolBatch;
+    await spool.begin(a, spool.record(a, 'plan a\n'));
+    await spool.commit(a);
+    await spool.append('e1\n');
+    const b = (await spool.next(1 << 20)) as SpoolBatch;
+    // Recorded as an older version did: range and token only.
+    await spool.begin(b);
+    await spool.close();
+    spool = await open(dir);
+    const replay = (await spool.next(1 << 20)) as SpoolBatch;
+    expect(replay).toMatchObject({ replay: true, token: b.token });
+    expect(replay.recorded).toBeUndefined();
+    await spool.close();
+  });
+
   it('hands out the next batch before the previous one commits; commits move the checkpoint in order', async () => {
     const dir = freshDir();
     let spool = await open(dir);

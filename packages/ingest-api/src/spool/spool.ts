@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listSegments, readJsonFile, segmentName, spoolId, writeFileDurably } from './files.js';
 import { comparePositions, type SpoolPosition } from './position.js';
@@ -18,12 +19,16 @@ export interface SpoolBatch extends SpoolChunk {
   token: string;
   /** True when this batch is the replay of one that was in flight at a crash. */
   replay: boolean;
+  /** On a replay: the text recorded for the batch (the flusher's plan, see `record`), if any. */
+  recorded?: string;
 }
 
 interface Intent {
   start: SpoolPosition;
   end: SpoolPosition;
   token: string;
+  /** The file holding the batch's recorded text (durable before the intent is written). */
+  recorded?: string;
 }
 
 export class SpoolFullError extends Error {
@@ -32,13 +37,17 @@ export class SpoolFullError extends Error {
 
 const CHECKPOINT = 'checkpoint.json';
 const INTENT = 'intent.json';
+/** Text recorded for a batch (see `record`), named by where the batch starts. */
+const RECORD = /^record-\d+-\d+\.txt$/;
+const recordName = (start: SpoolPosition) => `record-${start.seq}-${start.offset}.txt`;
 
 /**
  * The local write-ahead spool. Requests append events and are acknowledged
  * once the bytes are fsync'd; the flusher reads them back in batches, inserts
  * them into ClickHouse and commits a checkpoint. Before each insert it records
- * the batch's exact range and token (the intent), so after a crash the same
- * batch is rebuilt with the same token and ClickHouse absorbs the repeat.
+ * the batch's exact range and token (the intent) and the text the flusher
+ * gives (its plan: the rows), so after a crash the same rows are inserted
+ * again with the same token and ClickHouse absorbs the repeat.
  */
 export class Spool {
   readonly #dir: string;
@@ -52,6 +61,8 @@ export class Spool {
   #readPos: SpoolPosition;
   /** The batch recorded by begin() and not yet committed: retries must rebuild exactly it. */
   #inflight: Intent | undefined;
+  /** At start: the text recorded with the in-flight batch of the previous run, handed out with its replay. */
+  #recorded: string | undefined;
   #durableBytes = 0;
   #consumedBytes = 0;
   /** Bytes handed out in batches (or skipped as torn tails). */
@@ -84,7 +95,15 @@ export class Spool {
     }
     for (const [seq, size] of spool.#sealed) spool.#durableBytes += seq === checkpoint.seq ? size - checkpoint.offset : size;
     const intent = readJsonFile<Intent>(options.dir, INTENT);
-    if (intent !== undefined && comparePositions(intent.start, checkpoint) === 0) spool.#inflight = intent;
+    if (intent !== undefined && comparePositions(intent.start, checkpoint) === 0) {
+      spool.#inflight = intent;
+      const record = intent.recorded !== undefined && RECORD.test(intent.recorded) ? join(options.dir, intent.recorded) : undefined;
+      if (record !== undefined && existsSync(record)) spool.#recorded = readFileSync(record, 'utf8');
+    }
+    // Records of batches that were committed, or never begun, before a crash: they hold personal data.
+    for (const name of readdirSync(options.dir)) {
+      if (RECORD.test(name) && name !== spool.#inflight?.recorded) rmSync(join(options.dir, name), { force: true });
+    }
     const lastSeq = Math.max(checkpoint.seq, ...segments);
     spool.#writer = await SpoolWriter.open({
       dir: options.dir,
@@ -198,7 +217,9 @@ export class Spool {
         throw new Error(`spool batch ${token} cannot be re-read; the spool directory was modified`);
       }
       this.#handOut(chunk);
-      return { ...chunk, token, replay: true };
+      const recorded = this.#recorded;
+      this.#recorded = undefined;
+      return recorded === undefined ? { ...chunk, token, replay: true } : { ...chunk, token, replay: true, recorded };
     }
     for (;;) {
       const pos = this.#readPos;
@@ -225,11 +246,28 @@ export class Spool {
     this.#readBytes += chunk.end.offset - chunk.start.offset;
   }
 
-  /** Records the batch about to be inserted, so a crash replays exactly it. Resolves once durable. */
-  async begin(batch: SpoolBatch): Promise<void> {
+  /**
+   * Durably writes text to hand to this batch's replay after a crash (the
+   * flusher's plan). It may run ahead, while an earlier batch is inserted; it
+   * counts once `begin` is given its promise.
+   */
+  record(batch: SpoolBatch, text: string): Promise<void> {
+    return writeFileDurably(this.#dir, recordName(batch.start), text);
+  }
+
+  /**
+   * Records the batch about to be inserted, so a crash replays exactly it (and
+   * hands its replay the text of `recorded`, a `record` call, which must have
+   * succeeded). Resolves once durable.
+   */
+  async begin(batch: SpoolBatch, recorded?: Promise<void>): Promise<void> {
     const inflight = this.#inflight;
     if (inflight !== undefined && inflight.token === batch.token) return;
     const intent: Intent = { start: batch.start, end: batch.end, token: batch.token };
+    if (recorded !== undefined) {
+      await recorded;
+      intent.recorded = recordName(batch.start);
+    }
     await this.#persist(INTENT, JSON.stringify(intent));
     this.#inflight = intent;
   }
@@ -239,6 +277,7 @@ export class Spool {
    * order. A sealed segment consumed to its end is deleted at once.
    */
   async commit(batch: SpoolBatch): Promise<void> {
+    const recorded = this.#inflight?.recorded;
     this.#inflight = undefined;
     this.#consumedBytes += batch.end.offset - batch.start.offset;
     const sealedSize = this.#sealed.get(batch.end.seq);
@@ -247,6 +286,8 @@ export class Spool {
     // resetting it would make them wait a whole interval again (lag is reported as an upper bound).
     if (this.backlogBytes === 0) this.#oldestUnflushedAt = undefined;
     await advanced;
+    // The recorded rows hold personal data: kept on disk only while their batch is in flight.
+    if (recorded !== undefined) await this.#persist(recorded, undefined);
   }
 
   /** Moves the checkpoint (in memory at once); consumed segments are deleted once it is durable. */
@@ -260,9 +301,10 @@ export class Spool {
     }
   }
 
-  /** Stops accepting appends once pending ones are durable. */
-  #persist(name: string, content: string): Promise<void> {
-    const write = this.#metaWrites.then(() => writeFileDurably(this.#dir, name, content));
+  /** Durably replaces (or, with no content, deletes) a metadata file, after the earlier ones. */
+  #persist(name: string, content: string | undefined): Promise<void> {
+    const path = join(this.#dir, name);
+    const write = this.#metaWrites.then(() => (content === undefined ? rm(path, { force: true }) : writeFileDurably(this.#dir, name, content)));
     this.#metaWrites = write.catch(() => undefined);
     return write;
   }

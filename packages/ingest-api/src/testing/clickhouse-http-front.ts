@@ -81,7 +81,16 @@ function parseLiteral(text: string): unknown {
   return value();
 }
 
-export async function startClickHouseHttpFront(options: { path: string; port?: number }): Promise<ClickHouseHttpFront> {
+export async function startClickHouseHttpFront(options: {
+  path: string;
+  port?: number;
+  /**
+   * Fault injection: an INSERT into a table for which this returns true is
+   * neither run nor answered (the request stays open), as if the client's
+   * process died just before it.
+   */
+  holdInsert?: (table: string) => boolean;
+}): Promise<ClickHouseHttpFront> {
   const sessions = new Map<string, Promise<Session>>();
   const sessionFor = (database: string, settings: Array<[string, string]>): Promise<Session> => {
     const key = JSON.stringify([database, settings]);
@@ -127,9 +136,11 @@ export async function startClickHouseHttpFront(options: { path: string; port?: n
     const session = await sessionFor(database, settings);
     const insert = urlQuery !== null ? INSERT_RE.exec(statement) : null;
     if (insert !== null) {
-      const [, table = '', columns, format = ''] = insert;
+      const [, quoted = '', columns, format = ''] = insert;
+      const table = quoted.replace(/[`"]/g, '');
+      if (options.holdInsert?.(table) === true) return;
       await session.insert({
-        table: table.replace(/[`"]/g, ''),
+        table,
         values: body,
         format: format as 'JSONEachRow',
         ...(columns === undefined ? {} : { columns: columns.split(',').map((c) => c.trim()) }),
