@@ -192,17 +192,20 @@ export class Flusher {
   async #loop(): Promise<void> {
     const { spool } = this.#o;
     while (!this.#stopping) {
-      if (this.#jobs.length > 0) {
+      // A batch a crash interrupted goes first: it was planned before any job now waiting (an erasure
+      // registered after it must find its rows, which replay as recorded), and it may be half in ClickHouse.
+      const replay = spool.replayPending;
+      if (this.#jobs.length > 0 && !replay) {
         await this.#inserting;
         await this.#runJobs();
         continue;
       }
-      if (this.#urgent === 0) {
+      if (this.#urgent === 0 && !replay) {
         await Promise.race([spool.waitForBatch(this.#o.batchBytes, this.#o.batchWaitMs), new Promise<void>((resolve) => (this.#wake = resolve))]);
         this.#wake = undefined;
       }
       if (this.#stopping) break;
-      if (this.#jobs.length > 0) continue;
+      if (this.#jobs.length > 0 && !replay) continue;
       const batch = await spool.next(this.#o.maxBatchBytes);
       if (batch === undefined) {
         await this.#inserting;

@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { postPrivacyRequest, waitForRequest } from '../privacy/test-helpers.js';
 import { startChildServer, type ChildServer } from '../testing/child-server.js';
-import { startClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cdp-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = {
   CDP_DATA_DIR: join(dir, 'api'),
   CDP_WRITE_KEY: 'wk_replay_test_key',
+  CDP_SECRET_KEY: 'sk_replay_test_key',
   CDP_ADMIN_KEY: 'admin_replay_test_key',
   CDP_RATE_LIMIT_MAX: '0',
   CDP_FLUSH_INTERVAL_MS: '20',
@@ -41,6 +43,25 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   throw new Error('timed out');
 }
 
+/** The engine behind an HTTP front that can hold the next inserts into a table (the API "dies" before them). */
+async function frontWithHold(path: string): Promise<{ front: ClickHouseHttpFront; hold: (table: string | undefined) => Promise<void> }> {
+  let held: { table: string; reached: () => void } | undefined;
+  const front = await startClickHouseHttpFront({
+    path,
+    holdInsert: (table) => {
+      if (held?.table !== table) return false;
+      held.reached();
+      return true;
+    },
+  });
+  const hold = (table: string | undefined) =>
+    new Promise<void>((resolve) => {
+      held = table === undefined ? undefined : { table, reached: resolve };
+      if (table === undefined) resolve();
+    });
+  return { front, hold };
+}
+
 const stored = (server: ChildServer, messageId: string) => async () =>
   (await sql<{ n: number }>(server, `SELECT count() AS n FROM events WHERE message_id = '${messageId}'`)).map((r) => Number(r.n))[0] === 1;
 
@@ -48,17 +69,7 @@ it('a crash in the middle of a batch’s inserts is replayed with the rows of th
   // The process dies after the batch's merge row is in ClickHouse and before its alias row is. Planned again
   // after the restart, the batch would find the merge done, plan no alias, and the merged-away profile would
   // never map to its survivor.
-  let held: () => void = () => {};
-  const heldInsert = new Promise<void>((resolve) => (held = resolve));
-  let hold = false;
-  const front = await startClickHouseHttpFront({
-    path: join(dir, 'engine'),
-    holdInsert: (table) => {
-      if (!hold || table !== 'profile_aliases') return false;
-      held();
-      return true;
-    },
-  });
+  const { front, hold } = await frontWithHold(join(dir, 'engine'));
   let server = await startChildServer({ ...env, CLICKHOUSE_URL: front.url });
   try {
     await send(server, [
@@ -72,11 +83,11 @@ it('a crash in the middle of a batch’s inserts is replayed with the rows of th
     expect(user).toBeDefined();
     expect(device).not.toBe(user);
 
-    hold = true;
+    const held = hold('profile_aliases');
     await send(server, [{ type: 'identify', userId: 'u-1', anonymousId: 'dev-1', messageId: 'm3', timestamp: '2026-11-01T12:00:00.000Z' }]);
-    await heldInsert;
+    await held;
     await server.kill('SIGKILL');
-    hold = false;
+    await hold(undefined);
 
     server = await startChildServer({ ...env, CLICKHOUSE_URL: front.url });
     await until(stored(server, 'm3'));
@@ -88,6 +99,36 @@ it('a crash in the middle of a batch’s inserts is replayed with the rows of th
       'SELECT count() AS n, uniqExact(message_id) AS u, (SELECT count() FROM message_ids) AS l FROM events',
     );
     expect(counts).toEqual({ n: 3, u: 3, l: 3 });
+  } finally {
+    await server.kill('SIGTERM');
+    await front.close();
+  }
+});
+
+it('replays an interrupted batch before resuming an erasure accepted after it was planned', { timeout: 120_000 }, async () => {
+  // The batch was planned (with the person's events) before the erasure was accepted, and nothing of it is in
+  // ClickHouse when the process dies. After the restart the erasure must find those events: the replay, which
+  // inserts the recorded rows as they are, has to come first.
+  const { front, hold } = await frontWithHold(join(dir, 'engine-erasure'));
+  const api = { ...env, CDP_DATA_DIR: join(dir, 'api-erasure'), CLICKHOUSE_URL: front.url };
+  let server = await startChildServer(api);
+  try {
+    const held = hold('profiles');
+    await send(
+      server,
+      Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'Paid', userId: `person-${i % 2}`, messageId: `e${i}`, timestamp: '2026-11-01T10:00:00.000Z' })),
+    );
+    await held;
+    const keys = { secretKey: env.CDP_SECRET_KEY, adminKey: env.CDP_ADMIN_KEY };
+    const erasure = await postPrivacyRequest({ url: server.url, ...keys }, { type: 'erasure', identifier: 'user_id:person-1' });
+    expect(erasure.status).toBe(202);
+    await server.kill('SIGKILL');
+    await hold(undefined);
+
+    server = await startChildServer(api);
+    expect((await waitForRequest({ url: server.url, ...keys }, erasure.body.requestId)).status).toBe('done');
+    const left = await sql<{ u: string; n: number }>(server, 'SELECT user_id AS u, count() AS n FROM events GROUP BY u ORDER BY u');
+    expect(left.map((r) => [r.u, Number(r.n)])).toEqual([['person-0', 10]]);
   } finally {
     await server.kill('SIGTERM');
     await front.close();

@@ -172,7 +172,9 @@ describe('Spool', () => {
 
     spool = await open(dir);
     expect(records()).toEqual([`record-${inflight.start.seq}-${inflight.start.offset}.txt`]);
+    expect(spool.replayPending).toBe(true);
     const replay = (await spool.next(1 << 20)) as SpoolBatch;
+    expect(spool.replayPending).toBe(false);
     expect(replay).toMatchObject({ replay: true, token: inflight.token, text: 'e1\n', recorded: 'plan 1\n' });
     await spool.begin(replay);
     await spool.commit(replay);

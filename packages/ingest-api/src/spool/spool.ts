@@ -155,6 +155,12 @@ export class Spool {
     return this.#pos;
   }
 
+  /** Whether the next batch is the replay of one a crash interrupted (see `next`). */
+  get replayPending(): boolean {
+    const inflight = this.#inflight;
+    return inflight !== undefined && comparePositions(inflight.start, this.#readPos) === 0;
+  }
+
   /**
    * Seals the live segment and returns where the new one starts: everything
    * acknowledged before the call lies before that position, and each sealed
@@ -210,7 +216,7 @@ export class Spool {
    */
   async next(maxBytes: number): Promise<SpoolBatch | undefined> {
     const inflight = this.#inflight;
-    if (inflight !== undefined && comparePositions(inflight.start, this.#readPos) === 0) {
+    if (inflight !== undefined && this.replayPending) {
       const { start, end, token } = inflight;
       const chunk = await this.#reader.read(start, end.offset, end.offset - start.offset);
       if (chunk === undefined || comparePositions(chunk.end, end) !== 0) {
