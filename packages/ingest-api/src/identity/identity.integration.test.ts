@@ -169,6 +169,28 @@ describe('identity resolution at ingestion', () => {
     expect(row?.profile_id).toBe(before.id);
     await again.close();
   });
+
+  it('loads a merged profile whose alias row is missing through the merges, instead of refusing every batch', async () => {
+    // Before 7c58150 a crash replay could store a merge without its alias; a store loaded from such rows
+    // got a merge into a profile it had not loaded, and the flusher retried that batch forever.
+    const logs: Array<Record<string, unknown>> = [];
+    const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
+    await send(first, [{ type: 'identify', userId: 'gus', traits: { tier: 'silver' } }]);
+    await send(first, [{ type: 'page', anonymousId: 'g-phone' }]);
+    const device = await profile(first, 'anonymous_id:g-phone');
+    await send(first, [{ type: 'identify', userId: 'gus', anonymousId: 'g-phone' }]);
+    const gus = await profile(first, 'user_id:gus');
+    expect(gus.mergedFrom).toEqual([device.id]);
+    await first.app.store.command('DELETE FROM profile_aliases WHERE profile_id = {p:String}', { p: device.id });
+    await first.close({ cleanup: false });
+
+    const again = await startTestApi({ reuse: first, options: { rateLimit: { max: 0 } }, onLog: (l) => logs.push(l) });
+    await send(again, [{ type: 'track', anonymousId: 'g-phone', event: 'Top Up', messageId: 'g-top-up' }]);
+    const [row] = await again.query<{ profile_id: string }>("SELECT profile_id FROM events WHERE message_id = 'g-top-up'");
+    expect(row?.profile_id).toBe(gus.id);
+    expect(logs.some((l) => l['msg'] === 'profile_aliases lacks merged profiles; found their survivors through profile_merges')).toBe(true);
+    await again.close();
+  });
 });
 
 describe('unmerge', () => {

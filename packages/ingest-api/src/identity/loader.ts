@@ -21,9 +21,9 @@ export async function loadComponents(
   transport: ClickHouseTransport,
   workspaceId: string,
   identifiers: readonly Identifier[],
-): Promise<{ records: IdentityRecords; found: Set<string> }> {
+): Promise<{ records: IdentityRecords; found: Set<string>; followedMerges: number }> {
   const found = new Set<string>();
-  if (identifiers.length === 0) return { records: {}, found };
+  if (identifiers.length === 0) return { records: {}, found, followedMerges: 0 };
   const byType = new Map<string, string[]>();
   for (const id of identifiers) {
     let values = byType.get(id.type);
@@ -48,10 +48,49 @@ export async function loadComponents(
      HAVING argMax(deleted, version) = 0`,
     params,
   );
-  if (owners.length === 0) return { records: {}, found };
+  if (owners.length === 0) return { records: {}, found, followedMerges: 0 };
   for (const o of owners) found.add(`${o.id_type}:${o.id_value}`);
 
-  const ownerIds = [...new Set(owners.map((o) => o.owner))];
+  let all = await componentsOf(transport, workspaceId, [...new Set(owners.map((o) => o.owner))]);
+  let rows = await componentRows(transport, workspaceId, all);
+  // The alias map is derived from the merges; should it lack a row, the merges still say where a profile went.
+  // Follow them, rather than hand the store a merge into a profile it does not have: it refuses that, and the
+  // flusher would retry the batch forever.
+  let followedMerges = 0;
+  for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
+    const known = new Set(all);
+    const missing = [...new Set(rows.merges.map((m) => m.into).filter((id) => !known.has(id)))];
+    if (missing.length === 0) break;
+    followedMerges += missing.length;
+    all = [...new Set([...all, ...(await componentsOf(transport, workspaceId, missing))])];
+    rows = await componentRows(transport, workspaceId, all);
+  }
+  const { profiles, attachments, merges, traits } = rows;
+  const records: IdentityRecords = {
+    profiles: profiles.map((p): ProfileRecord => ({ profileId: p.profile_id, createdAt: ms(p.created), createdBy: p.creator })),
+    attachments: attachments.map(
+      (a): AttachmentRecord => ({ type: a.id_type, value: a.id_value, profileId: a.owner, messageId: a.mid, at: ms(a.attached) }),
+    ),
+    merges: merges.map((m): MergeRecord => ({ from: m.from_profile, into: m.into, byMessageId: m.mid, at: ms(m.merged) })),
+    traits: traits.map(
+      (t): TraitRecord => ({
+        profileId: t.profile_id,
+        key: t.key,
+        value: JSON.parse(t.val) as unknown,
+        at: ms(t.written),
+        messageId: t.mid,
+        once: Number(t.set_once) === 1,
+      }),
+    ),
+  };
+  return { records, found, followedMerges };
+}
+
+/** Rounds of following merges past the alias map (each one link of a chain the map lacks). */
+const MAX_MERGE_ROUNDS = 8;
+
+/** The surviving profiles of `ownerIds` (through the alias map) and every profile merged into them. */
+async function componentsOf(transport: ClickHouseTransport, workspaceId: string, ownerIds: readonly string[]): Promise<string[]> {
   const aliased = await transport.query<{ profile_id: string; survivor: string }>(
     `SELECT profile_id, argMax(canonical_id, version) AS survivor
      FROM profile_aliases
@@ -70,8 +109,12 @@ export async function loadComponents(
      HAVING argMax(canonical_id, version) IN {c:Array(String)} AND argMax(deleted, version) = 0`,
     { w: workspaceId, c: canonicals },
   );
-  const all = [...new Set([...canonicals, ...members.map((m) => m.profile_id)])];
-  const scope = { w: workspaceId, ids: all };
+  return [...new Set([...canonicals, ...members.map((m) => m.profile_id)])];
+}
+
+/** The persisted rows of the profiles `all`. */
+async function componentRows(transport: ClickHouseTransport, workspaceId: string, all: readonly string[]) {
+  const scope = { w: workspaceId, ids: [...all] };
   const [profiles, attachments, merges, traits] = await Promise.all([
     transport.query<{ profile_id: string; created: string; creator: string }>(
       `SELECT profile_id, argMax(created_at, version) AS created, argMax(created_by, version) AS creator
@@ -102,22 +145,5 @@ export async function loadComponents(
       scope,
     ),
   ]);
-  const records: IdentityRecords = {
-    profiles: profiles.map((p): ProfileRecord => ({ profileId: p.profile_id, createdAt: ms(p.created), createdBy: p.creator })),
-    attachments: attachments.map(
-      (a): AttachmentRecord => ({ type: a.id_type, value: a.id_value, profileId: a.owner, messageId: a.mid, at: ms(a.attached) }),
-    ),
-    merges: merges.map((m): MergeRecord => ({ from: m.from_profile, into: m.into, byMessageId: m.mid, at: ms(m.merged) })),
-    traits: traits.map(
-      (t): TraitRecord => ({
-        profileId: t.profile_id,
-        key: t.key,
-        value: JSON.parse(t.val) as unknown,
-        at: ms(t.written),
-        messageId: t.mid,
-        once: Number(t.set_once) === 1,
-      }),
-    ),
-  };
-  return { records, found };
+  return { profiles, attachments, merges, traits };
 }

@@ -149,10 +149,13 @@ export class IdentityService {
       [...byWorkspace].map(async ([workspaceId, wanted]) => {
         const ws = this.workspace(workspaceId);
         const unknown = this.#complete.has(workspaceId) ? [] : dedupe(wanted.filter((id) => !ws.absent.has(`${id.type}:${id.value}`)));
-        return { ws, unknown, ...(await loadComponents(this.#transport, workspaceId, unknown)) };
+        return { ws, workspaceId, unknown, ...(await loadComponents(this.#transport, workspaceId, unknown)) };
       }),
     );
-    for (const { ws, unknown, records: persisted, found } of loaded) {
+    for (const { ws, unknown, records: persisted, found, followedMerges, workspaceId } of loaded) {
+      if (followedMerges > 0) {
+        this.#logger.warn({ workspaceId, profiles: followedMerges }, 'profile_aliases lacks merged profiles; found their survivors through profile_merges');
+      }
       ws.store.hydrate(persisted);
       if (ws.absent.size > ABSENT_CAPACITY) ws.absent.clear();
       for (const id of unknown) {
