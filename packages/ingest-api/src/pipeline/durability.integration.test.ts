@@ -63,35 +63,39 @@ async function sql<T>(server: ChildServer, query: string, params: Record<string,
 it('keeps every acknowledged event exactly once through two SIGKILLs under load', { timeout: 180_000 }, async () => {
   const acked: string[] = [];
   let server = await startChildServer(env);
-  for (const round of [1, 2]) {
-    const l = load(server, `r${round}`, 8);
-    await new Promise((r) => setTimeout(r, 1500 + round * 300));
-    await server.kill('SIGKILL');
-    acked.push(...(await l.stop()));
-    server = await startChildServer(env);
-  }
-  expect(acked.length).toBeGreaterThan(1000);
-  // A client retry of acknowledged events after the restart must not duplicate them.
-  const retry = acked.slice(0, 50).map((messageId) => ({ type: 'track', event: 'Transfer', userId: 'u', messageId }));
-  const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth }, body: JSON.stringify({ batch: retry }) });
-  expect(res.status).toBe(200);
+  try {
+    for (const round of [1, 2]) {
+      const l = load(server, `r${round}`, 8);
+      await new Promise((r) => setTimeout(r, 1500 + round * 300));
+      await server.kill('SIGKILL');
+      acked.push(...(await l.stop()));
+      server = await startChildServer(env);
+    }
+    expect(acked.length).toBeGreaterThan(1000);
+    // A client retry of acknowledged events after the restart must not duplicate them.
+    const retry = acked.slice(0, 50).map((messageId) => ({ type: 'track', event: 'Transfer', userId: 'u', messageId }));
+    const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth }, body: JSON.stringify({ batch: retry }) });
+    expect(res.status).toBe(200);
 
-  // Graceful stop flushes everything; a restart then answers from ClickHouse alone.
-  const code = await server.kill('SIGTERM');
-  expect(code).toBe(0);
-  server = await startChildServer(env);
-  // No duplicates at all, and every acknowledged id present (checked in chunks: admin SQL caps result rows).
-  const [totals] = await sql<{ n: number; u: number }>(server, 'SELECT count() AS n, uniqExact(message_id) AS u FROM events');
-  expect(Number(totals?.n)).toBe(Number(totals?.u));
-  const missing: string[] = [];
-  for (let i = 0; i < acked.length; i += 5000) {
-    const chunk = acked.slice(i, i + 5000);
-    const found = await sql<{ message_id: string }>(server, 'SELECT message_id FROM events WHERE message_id IN {ids:Array(String)}', { ids: chunk });
-    const have = new Set(found.map((r) => r.message_id));
-    missing.push(...chunk.filter((id) => !have.has(id)));
+    // Graceful stop flushes everything; a restart then answers from ClickHouse alone.
+    const code = await server.kill('SIGTERM');
+    expect(code).toBe(0);
+    server = await startChildServer(env);
+    // No duplicates at all, and every acknowledged id present (checked in chunks: admin SQL caps result rows).
+    const [totals] = await sql<{ n: number; u: number }>(server, 'SELECT count() AS n, uniqExact(message_id) AS u FROM events');
+    expect(Number(totals?.n)).toBe(Number(totals?.u));
+    const missing: string[] = [];
+    for (let i = 0; i < acked.length; i += 5000) {
+      const chunk = acked.slice(i, i + 5000);
+      const found = await sql<{ message_id: string }>(server, 'SELECT message_id FROM events WHERE message_id IN {ids:Array(String)}', { ids: chunk });
+      const have = new Set(found.map((r) => r.message_id));
+      missing.push(...chunk.filter((id) => !have.has(id)));
+    }
+    expect(missing).toEqual([]);
+  } finally {
+    // Also when an expectation fails: a failed run must not leave a server running.
+    await server.kill('SIGTERM');
   }
-  expect(missing).toEqual([]);
-  await server.kill('SIGTERM');
 });
 
 it('flushes acknowledged events to ClickHouse on SIGTERM and stops accepting', { timeout: 120_000 }, async () => {

@@ -35,32 +35,36 @@ it('finishes an erasure accepted before a SIGKILL after the restart', { timeout:
   await server.kill('SIGKILL');
 
   server = await startChildServer(env);
-  const target = { url: server.url, ...keys };
-  const done = await waitForRequest(target, created.body.requestId);
-  // The request was found unfinished at the start (it takes far longer than the kill after the 202).
-  expect(server.output()).toContain('resuming privacy requests');
-  expect(done.status).toBe('done');
-  const left = await adminSql<{ user_id: string; n: number }>(
-    target,
-    "SELECT user_id, count() AS n FROM events WHERE message_id LIKE 'crash-%' GROUP BY user_id ORDER BY user_id",
-  );
-  // Anonymous id i % 8 always comes with user i % 4: each person's events are theirs alone.
-  expect(left.map((r) => [r.user_id, Number(r.n)])).toEqual([
-    ['crash-user-0', 50],
-    ['crash-user-2', 50],
-    ['crash-user-3', 50],
-  ]);
-  const found = await adminSql<{ n: number }>(
-    target,
-    "SELECT count() AS n FROM identities WHERE id_value IN ('crash-user-1', 'crash-1@mail.example', 'crash-anon-1', 'crash-anon-5')",
-  );
-  expect(Number(found[0]?.n)).toBe(0);
-  const [request] = await adminSql<{ subject: string; n: number }>(
-    target,
-    'SELECT any(identifier) AS subject, count() AS n FROM privacy_requests WHERE request_id = {r:String}',
-    { r: created.body.requestId },
-  );
-  // Only the final version is left, without the identifier.
-  expect(request).toEqual({ subject: '', n: 1 });
-  await server.kill('SIGTERM');
+  try {
+    const target = { url: server.url, ...keys };
+    const done = await waitForRequest(target, created.body.requestId);
+    // The request was found unfinished at the start (it takes far longer than the kill after the 202).
+    expect(server.output()).toContain('resuming privacy requests');
+    expect(done.status).toBe('done');
+    const left = await adminSql<{ user_id: string; n: number }>(
+      target,
+      "SELECT user_id, count() AS n FROM events WHERE message_id LIKE 'crash-%' GROUP BY user_id ORDER BY user_id",
+    );
+    // Anonymous id i % 8 always comes with user i % 4: each person's events are theirs alone.
+    expect(left.map((r) => [r.user_id, Number(r.n)])).toEqual([
+      ['crash-user-0', 50],
+      ['crash-user-2', 50],
+      ['crash-user-3', 50],
+    ]);
+    const found = await adminSql<{ n: number }>(
+      target,
+      "SELECT count() AS n FROM identities WHERE id_value IN ('crash-user-1', 'crash-1@mail.example', 'crash-anon-1', 'crash-anon-5')",
+    );
+    expect(Number(found[0]?.n)).toBe(0);
+    const [request] = await adminSql<{ subject: string; n: number }>(
+      target,
+      'SELECT any(identifier) AS subject, count() AS n FROM privacy_requests WHERE request_id = {r:String}',
+      { r: created.body.requestId },
+    );
+    // Only the final version is left, without the identifier.
+    expect(request).toEqual({ subject: '', n: 1 });
+  } finally {
+    // Also when an expectation fails: a failed run must not leave the server running.
+    await server.kill('SIGTERM');
+  }
 });
