@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { adminSql } from '../src/privacy/test-helpers.js';
 import { startChildServer, type ChildServer } from '../src/testing/child-server.js';
 
 const CYCLES = Number(process.env['CRASH_CYCLES'] ?? 10);
@@ -82,14 +83,8 @@ async function load(server: ChildServer, stopped: () => boolean): Promise<void> 
   await Promise.all(Array.from({ length: WORKERS }, worker));
 }
 
-async function sql<T>(server: ChildServer, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await fetch(`${server.url}/v1/admin/sql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${env.CDP_ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query, params }),
-  });
-  return ((await res.json()) as { rows: T[] }).rows;
-}
+const sql = <T>(server: ChildServer, query: string, params: Record<string, unknown> = {}) =>
+  adminSql<T>({ url: server.url, secretKey: '', adminKey: env.CDP_ADMIN_KEY }, query, params);
 
 /** Waits until the spool holds no unflushed bytes; false if the flusher kept failing for 20 s (wedged) or 10 min passed. */
 async function drained(server: ChildServer): Promise<boolean> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { adminSql } from '../privacy/test-helpers.js';
 import { startChildServer, type ChildServer } from '../testing/child-server.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cdp-durability-'));
@@ -51,14 +52,8 @@ function load(server: ChildServer, prefix: string, workers: number): { stop: () 
   };
 }
 
-async function sql<T>(server: ChildServer, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await fetch(`${server.url}/v1/admin/sql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${env.CDP_ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query, params }),
-  });
-  return ((await res.json()) as { rows: T[] }).rows;
-}
+const sql = <T>(server: ChildServer, query: string, params: Record<string, unknown> = {}) =>
+  adminSql<T>({ url: server.url, secretKey: '', adminKey: env.CDP_ADMIN_KEY }, query, params);
 
 it('keeps every acknowledged event exactly once through two SIGKILLs under load', { timeout: 180_000 }, async () => {
   const acked: string[] = [];

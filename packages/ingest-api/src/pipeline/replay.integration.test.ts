@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { postPrivacyRequest, waitForRequest } from '../privacy/test-helpers.js';
+import { adminSql, postPrivacyRequest, waitForRequest } from '../privacy/test-helpers.js';
 import { startChildServer, type ChildServer } from '../testing/child-server.js';
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
 
@@ -26,14 +26,8 @@ async function send(server: ChildServer, events: object[]): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-async function sql<T>(server: ChildServer, query: string): Promise<T[]> {
-  const res = await fetch(`${server.url}/v1/admin/sql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${env.CDP_ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  return ((await res.json()) as { rows: T[] }).rows;
-}
+const target = (server: ChildServer) => ({ url: server.url, secretKey: env.CDP_SECRET_KEY, adminKey: env.CDP_ADMIN_KEY });
+const sql = <T>(server: ChildServer, query: string, params: Record<string, unknown> = {}) => adminSql<T>(target(server), query, params);
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -44,7 +38,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 /** The engine behind an HTTP front that can hold the next inserts into a table (the API "dies" before them). */
-async function frontWithHold(path: string): Promise<{ front: ClickHouseHttpFront; hold: (table: string | undefined) => Promise<void> }> {
+async function frontWithHold(path: string): Promise<{ front: ClickHouseHttpFront; hold: (table: string) => Promise<void>; release: () => void }> {
   let held: { table: string; reached: () => void } | undefined;
   const front = await startClickHouseHttpFront({
     path,
@@ -54,22 +48,19 @@ async function frontWithHold(path: string): Promise<{ front: ClickHouseHttpFront
       return true;
     },
   });
-  const hold = (table: string | undefined) =>
-    new Promise<void>((resolve) => {
-      held = table === undefined ? undefined : { table, reached: resolve };
-      if (table === undefined) resolve();
-    });
-  return { front, hold };
+  // Resolves once an insert into `table` arrives (and is held).
+  const hold = (table: string) => new Promise<void>((resolve) => (held = { table, reached: resolve }));
+  return { front, hold, release: () => (held = undefined) };
 }
 
 const stored = (server: ChildServer, messageId: string) => async () =>
-  (await sql<{ n: number }>(server, `SELECT count() AS n FROM events WHERE message_id = '${messageId}'`)).map((r) => Number(r.n))[0] === 1;
+  (await sql<{ n: number }>(server, 'SELECT count() AS n FROM events WHERE message_id = {m:String}', { m: messageId })).map((r) => Number(r.n))[0] === 1;
 
 it('a crash in the middle of a batch’s inserts is replayed with the rows of the interrupted attempt', { timeout: 120_000 }, async () => {
   // The process dies after the batch's merge row is in ClickHouse and before its alias row is. Planned again
   // after the restart, the batch would find the merge done, plan no alias, and the merged-away profile would
   // never map to its survivor.
-  const { front, hold } = await frontWithHold(join(dir, 'engine'));
+  const { front, hold, release } = await frontWithHold(join(dir, 'engine'));
   let server = await startChildServer({ ...env, CLICKHOUSE_URL: front.url });
   try {
     await send(server, [
@@ -87,7 +78,7 @@ it('a crash in the middle of a batch’s inserts is replayed with the rows of th
     await send(server, [{ type: 'identify', userId: 'u-1', anonymousId: 'dev-1', messageId: 'm3', timestamp: '2026-11-01T12:00:00.000Z' }]);
     await held;
     await server.kill('SIGKILL');
-    await hold(undefined);
+    release();
 
     server = await startChildServer({ ...env, CLICKHOUSE_URL: front.url });
     await until(stored(server, 'm3'));
@@ -109,7 +100,7 @@ it('replays an interrupted batch before resuming an erasure accepted after it wa
   // The batch was planned (with the person's events) before the erasure was accepted, and nothing of it is in
   // ClickHouse when the process dies. After the restart the erasure must find those events: the replay, which
   // inserts the recorded rows as they are, has to come first.
-  const { front, hold } = await frontWithHold(join(dir, 'engine-erasure'));
+  const { front, hold, release } = await frontWithHold(join(dir, 'engine-erasure'));
   const api = { ...env, CDP_DATA_DIR: join(dir, 'api-erasure'), CLICKHOUSE_URL: front.url };
   let server = await startChildServer(api);
   try {
@@ -119,14 +110,13 @@ it('replays an interrupted batch before resuming an erasure accepted after it wa
       Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'Paid', userId: `person-${i % 2}`, messageId: `e${i}`, timestamp: '2026-11-01T10:00:00.000Z' })),
     );
     await held;
-    const keys = { secretKey: env.CDP_SECRET_KEY, adminKey: env.CDP_ADMIN_KEY };
-    const erasure = await postPrivacyRequest({ url: server.url, ...keys }, { type: 'erasure', identifier: 'user_id:person-1' });
+    const erasure = await postPrivacyRequest(target(server), { type: 'erasure', identifier: 'user_id:person-1' });
     expect(erasure.status).toBe(202);
     await server.kill('SIGKILL');
-    await hold(undefined);
+    release();
 
     server = await startChildServer(api);
-    expect((await waitForRequest({ url: server.url, ...keys }, erasure.body.requestId)).status).toBe('done');
+    expect((await waitForRequest(target(server), erasure.body.requestId)).status).toBe('done');
     const left = await sql<{ u: string; n: number }>(server, 'SELECT user_id AS u, count() AS n FROM events GROUP BY u ORDER BY u');
     expect(left.map((r) => [r.u, Number(r.n)])).toEqual([['person-0', 10]]);
   } finally {
