@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { churnRisk, compileSegment, resolveSegmentSettings, segmentDefinitionSchema, type SegmentSettingsInput } from '@cdp/segments';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbTransport } from '../storage/chdb-transport.js';
 import { migrate } from '../storage/migrations.js';
@@ -51,11 +52,11 @@ afterAll(async () => {
   await t.close();
 });
 
-async function levels(input: SegmentSettingsInput): Promise<Record<string, string>> {
+async function levels(input: SegmentSettingsInput, workspaceId = 'w'): Promise<Record<string, string>> {
   const settings = resolveSegmentSettings(input);
   const out: Record<string, string> = {};
   for (const level of ['low', 'medium', 'high'] as const) {
-    const q = compileSegment({ definition: segmentDefinitionSchema.parse({ conditions: [{ type: 'churn_risk', level }] }), workspaceId: 'w', now: NOW, settings });
+    const q = compileSegment({ definition: segmentDefinitionSchema.parse({ conditions: [{ type: 'churn_risk', level }] }), workspaceId, now: NOW, settings });
     for (const r of await t.query<{ pid: string }>(q.sql, q.params)) out[r.pid] = level;
   }
   return out;
@@ -78,3 +79,40 @@ describe('churn risk lookback', () => {
     expect(await levels(input)).toEqual(expected);
   });
 });
+
+describe('churn level: the compiled SQL agrees with churnRisk', () => {
+  // Small integers make ratios that sit exactly on a threshold (gap 2, 8 days quiet, highAt 4) common.
+  const profile = fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 12 });
+  const settings = fc
+    .record({ mediumAt: fc.integer({ min: 1, max: 4 }), extra: fc.integer({ min: 1, max: 4 }), defaultGapDays: fc.integer({ min: 1, max: 9 }), lookbackDays: fc.integer({ min: 20, max: 190 }) })
+    .map(({ mediumAt, extra, defaultGapDays, lookbackDays }): SegmentSettingsInput => ({ churn: { mediumAt, highAt: mediumAt + extra / 2, defaultGapDays, lookbackDays } }));
+  let run = 0;
+  it('for random active days, thresholds and lookbacks', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(profile, { minLength: 1, maxLength: 40 }), settings, async (profiles, input) => {
+        const ws = `prop${run++}`;
+        const today = Math.floor(NOW / DAY);
+        const rows = profiles.flatMap((daysAgo, p) =>
+          daysAgo.map((ago, i) => {
+            const timestamp = new Date((today - ago) * DAY + DAY / 2).toISOString();
+            return JSON.stringify({ workspace_id: ws, message_id: `${p}-${i}`, type: 'track', event: 'Top Up', profile_id: profileId(p), timestamp, received_at: timestamp });
+          }),
+        );
+        await t.insert({ table: 'events', rows: rows.join('\n') });
+        const resolved = resolveSegmentSettings(input);
+        const expected: Record<string, string> = {};
+        profiles.forEach((daysAgo, p) => {
+          const days = daysAgo.map((ago) => today - ago);
+          const risk = churnRisk({ activeDays: days, lastActive: Math.max(...days) * DAY + DAY / 2, now: NOW, settings: resolved });
+          if (risk !== null) expected[profileId(p)] = risk.level;
+        });
+        expect(await levels(input, ws)).toEqual(expected);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+function profileId(n: number): string {
+  return `0b000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}

@@ -31,7 +31,7 @@ describe('compiled query shape', () => {
     ]);
     expect(occurrences(q.sql, 'FROM events')).toBe(1);
     expect(q.sql).toContain('GROUP BY sid');
-    expect(q.sql).toMatch(/LEFT JOIN \(\s*SELECT toUUIDOrZero\(profile_id\) AS merged_id, toUUIDOrZero\(argMax\(canonical_id, version\)\) AS survivor FROM profile_aliases/);
+    expect(q.sql).toMatch(/LEFT JOIN \(\s*SELECT toUUIDOrZero\(profile_id\) AS merged_id, toUUIDOrZero\(canonical_id\) AS survivor FROM profile_aliases FINAL\s+WHERE workspace_id = \{ws:String\} AND deleted = 0\s*\) AS alias/);
     expect(q.sql).toContain('if(empty(alias.survivor), src.sid, alias.survivor) AS pid');
     // Per-profile keys are UUIDs inside the query; members leave as strings.
     expect(q.sql).toMatch(/^SELECT toString\(pid\) AS pid FROM \(/);
