@@ -48,7 +48,7 @@ export type {
   TraitRecord,
 } from './store.js';
 export { DEFAULT_MEMORY_STORE_OPTIONS, MemoryIdentityStore, type MemoryStoreOptions } from './memory-store.js';
-export { IdentityHydrationError, hydrate } from './hydrate.js';
+export { IdentityHydrationError, hydrate, type HydrateOptions, type HydrationConflict } from './hydrate.js';
 export { collectDeltas, type IdentityDeltas } from './deltas.js';
 export {
   affectedProfiles,

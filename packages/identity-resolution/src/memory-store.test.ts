@@ -86,6 +86,55 @@ describe('MemoryIdentityStore', () => {
     );
   });
 
+  it('with onConflict: skip, leaves contradicting records out, whatever their order, and reports them', () => {
+    const profiles = [
+      { profileId: 'p1', createdAt: 1, createdBy: 'm1' },
+      { profileId: 'p2', createdAt: 2, createdBy: 'm2' },
+      { profileId: 'p3', createdAt: 3, createdBy: 'm3' },
+    ];
+    const merges = [
+      { from: 'p3', into: 'p1', byMessageId: 'x', at: 4 },
+      { from: 'p3', into: 'p2', byMessageId: 'y', at: 5 },
+      { from: 'p2', into: 'gone', byMessageId: 'z', at: 6 },
+    ];
+    const attachments = [
+      { type: 'email', value: 'ann@example.com', profileId: 'p2', messageId: 'a', at: 7 },
+      { type: 'email', value: 'ann@example.com', profileId: 'p1', messageId: 'b', at: 8 },
+      { type: 'user_id', value: 'u9', profileId: 'gone', messageId: 'c', at: 9 },
+    ];
+    const traits = [{ profileId: 'gone', key: 'plan', value: 'pro', at: 10, messageId: 'd', once: false }];
+    const results = [false, true].map((reverse) => {
+      const store = new MemoryIdentityStore();
+      const order = <T>(list: T[]): T[] => (reverse ? [...list].reverse() : list);
+      const conflicts = store.hydrate({ profiles, merges: order(merges), attachments: order(attachments), traits }, { onConflict: 'skip' });
+      return { snapshot: store.snapshot(), conflicts };
+    });
+    expect(results[1]!.snapshot).toEqual(results[0]!.snapshot);
+    const { snapshot, conflicts } = results[0]!;
+    // The earliest merge and the earliest attachment are kept.
+    expect(snapshot.profiles.map((p) => [p.id, p.identifiers])).toEqual([
+      ['p1', []],
+      ['p2', ['email:ann@example.com']],
+    ]);
+    expect(conflicts).toEqual([
+      { kind: 'merge', reason: 'merged_twice', from: 'p3', into: 'p2', messageId: 'y' },
+      { kind: 'merge', reason: 'unknown_profile', from: 'p2', into: 'gone', messageId: 'z' },
+      { kind: 'attachment', reason: 'attached_twice', type: 'email', profileId: 'p1', messageId: 'b' },
+      { kind: 'attachment', reason: 'unknown_profile', type: 'user_id', profileId: 'gone', messageId: 'c' },
+      { kind: 'trait', reason: 'unknown_profile', profileId: 'gone', key: 'plan', messageId: 'd' },
+    ]);
+  });
+
+  it('never puts an identifier value in a conflict (they are logged)', () => {
+    const store = new MemoryIdentityStore();
+    store.hydrate({ profiles: [{ profileId: 'p1', createdAt: 1, createdBy: 'm' }, { profileId: 'p2', createdAt: 2, createdBy: 'm' }] });
+    store.hydrate({ attachments: [{ type: 'email', value: 'ann@example.com', profileId: 'p1', messageId: 'a', at: 1 }] });
+    const twice = { attachments: [{ type: 'email', value: 'ann@example.com', profileId: 'p2', messageId: 'b', at: 2 }] };
+    expect(() => store.hydrate(twice)).toThrow(/email identifier is attached to two profiles/);
+    expect(() => store.hydrate(twice)).not.toThrow(/ann@example/);
+    expect(JSON.stringify(store.hydrate(twice, { onConflict: 'skip' }))).not.toContain('ann@example');
+  });
+
   it('evicts whole profiles with their merged-away ids and identifiers', () => {
     const { store, results } = ingest(events);
     const survivor = results.at(-1)!.profileId!;

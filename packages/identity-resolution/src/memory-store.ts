@@ -5,7 +5,7 @@
  * with path compression (O(1) amortised).
  */
 import { z } from 'zod';
-import { hydrate } from './hydrate.js';
+import { hydrate, type HydrateOptions, type HydrationConflict } from './hydrate.js';
 import type {
   IdentityRecords,
   IdentitySnapshot,
@@ -162,9 +162,9 @@ export class MemoryIdentityStore implements IdentityStore {
     }
   }
 
-  /** Load persisted records (see `hydrate`). */
-  hydrate(records: IdentityRecords): void {
-    hydrate(this, records);
+  /** Load persisted records (see `hydrate`); returns the conflicting records skipped with `onConflict: 'skip'`. */
+  hydrate(records: IdentityRecords, options?: HydrateOptions): HydrationConflict[] {
+    return hydrate(this, records, options);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/index.js';
 import { activityAndEvents } from '../testing/activity.js';
+import { identityRow } from './rows.js';
 
 interface Profile {
   id: string;
@@ -189,6 +190,68 @@ describe('identity resolution at ingestion', () => {
     const [row] = await again.query<{ profile_id: string }>("SELECT profile_id FROM events WHERE message_id = 'g-top-up'");
     expect(row?.profile_id).toBe(gus.id);
     expect(logs.some((l) => l['msg'] === 'profile_aliases lacks merged profiles; found their survivors through profile_merges')).toBe(true);
+    await again.close();
+  });
+});
+
+describe('identity records that contradict each other', () => {
+  // Never written by one writer following the rules (a bug, or a second writer); left out, the earliest kept,
+  // and reported in identity_warnings, rather than refused: a refused batch is retried forever and holds back
+  // every workspace's events.
+  async function conflicts(target: TestApi): Promise<Array<{ reason: string; id_type: string; detail: string }>> {
+    return target.query("SELECT reason, id_type, detail FROM identity_warnings WHERE warning = 'identity_conflict' ORDER BY reason");
+  }
+
+  it('a merge into a profile whose row is gone: the merged profile lives on by itself', async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
+    await send(first, [{ type: 'identify', userId: 'ida' }]);
+    await send(first, [{ type: 'page', anonymousId: 'i-phone' }]);
+    const device = await profile(first, 'anonymous_id:i-phone');
+    await send(first, [{ type: 'identify', userId: 'ida', anonymousId: 'i-phone' }]);
+    const ida = await profile(first, 'user_id:ida');
+    await first.app.store.command('DELETE FROM profiles WHERE profile_id = {p:String}', { p: ida.id });
+    await first.close({ cleanup: false });
+
+    const again = await startTestApi({ reuse: first, options: { rateLimit: { max: 0 } }, onLog: (l) => logs.push(l) });
+    await send(again, [{ type: 'track', anonymousId: 'i-phone', event: 'Top Up', messageId: 'i-top-up' }]);
+    const [row] = await again.query<{ profile_id: string }>("SELECT profile_id FROM events WHERE message_id = 'i-top-up'");
+    expect(row?.profile_id).toBe(device.id);
+    expect(await conflicts(again)).toEqual([
+      { reason: 'attachment_unknown_profile', id_type: 'user_id', detail: ida.id },
+      { reason: 'merge_unknown_profile', id_type: '', detail: `${device.id} -> ${ida.id}` },
+    ]);
+    const warning = logs.find((l) => l['msg'] === 'identity records in ClickHouse contradict each other; kept the earliest, left the others out (identity_warnings)');
+    expect(warning?.['conflicts']).toEqual({ attachment_unknown_profile: 1, merge_unknown_profile: 1 });
+    expect(JSON.stringify(logs)).not.toContain('i-phone');
+    await again.close();
+  });
+
+  it('an identifier another writer attached to a second profile: the profile that had it first keeps it', async () => {
+    const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
+    await send(first, [{ type: 'identify', userId: 'hal' }]);
+    await send(first, [{ type: 'page', anonymousId: 'h-kiosk' }]);
+    const hal = await profile(first, 'user_id:hal');
+    const kiosk = await profile(first, 'anonymous_id:h-kiosk');
+    await first.close({ cleanup: false });
+
+    const again = await startTestApi({ reuse: first, options: { rateLimit: { max: 0 } } });
+    await send(again, [{ type: 'track', userId: 'hal', event: 'Login' }]);
+    // A second writer attaches user_id:hal to the kiosk's profile after this process loaded hal.
+    const row = identityRow(again.workspaceId, { type: 'user_id', value: 'hal', profileId: kiosk.id, messageId: 'other-writer', at: Date.now() });
+    await again.app.store.insert({ table: 'identities', rows: row });
+    await send(again, [
+      { type: 'track', anonymousId: 'h-kiosk', event: 'Top Up', messageId: 'h-kiosk-top-up' },
+      { type: 'track', userId: 'hal', event: 'Top Up', messageId: 'h-hal-top-up' },
+    ]);
+    const stored = await again.query<{ message_id: string; profile_id: string }>(
+      "SELECT message_id, profile_id FROM events WHERE message_id IN ('h-kiosk-top-up', 'h-hal-top-up') ORDER BY message_id",
+    );
+    expect(stored).toEqual([
+      { message_id: 'h-hal-top-up', profile_id: hal.id },
+      { message_id: 'h-kiosk-top-up', profile_id: kiosk.id },
+    ]);
+    expect(await conflicts(again)).toEqual([{ reason: 'attachment_attached_twice', id_type: 'user_id', detail: kiosk.id }]);
     await again.close();
   });
 });

@@ -3,6 +3,7 @@ import {
   Resolver,
   resolveIdentityConfig,
   toResolveInput,
+  type HydrationConflict,
   type Identifier,
   type IdentityConfig,
   type IdentityOptions,
@@ -118,13 +119,18 @@ export class IdentityService {
     const inputs: ResolveInput[] = new Array<ResolveInput>(records.length);
     const suppressed = new Set<number>();
     const byWorkspace = new Map<string, Identifier[]>();
+    /** A receipt time per workspace of the batch, for the rows of records that contradict each other. */
+    const receivedAt = new Map<string, string>();
     // Batches are mostly one workspace: its state is looked up when the workspace changes, not per event.
     let current: { id: string; ws: WorkspaceIdentity; wanted: Identifier[]; suppressing: boolean } | undefined;
     for (let index = 0; index < records.length; index++) {
       const r = records[index] as IdentityRecordInput;
       if (current?.id !== r.workspaceId) {
         let wanted = byWorkspace.get(r.workspaceId);
-        if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
+        if (wanted === undefined) {
+          byWorkspace.set(r.workspaceId, (wanted = []));
+          receivedAt.set(r.workspaceId, r.receivedAt);
+        }
         const suppressing = this.#suppression?.active(r.workspaceId) === true;
         current = { id: r.workspaceId, ws: this.workspace(r.workspaceId), wanted, suppressing };
       }
@@ -145,6 +151,7 @@ export class IdentityService {
         }
       }
     }
+    const conflictRows: string[] = [];
     const loaded = await Promise.all(
       [...byWorkspace].map(async ([workspaceId, wanted]) => {
         const ws = this.workspace(workspaceId);
@@ -156,14 +163,31 @@ export class IdentityService {
       if (followedMerges > 0) {
         this.#logger.warn({ workspaceId, profiles: followedMerges }, 'profile_aliases lacks merged profiles; found their survivors through profile_merges');
       }
-      ws.store.hydrate(persisted);
+      // Records that contradict each other (a bug, or two writers) are left out, the earliest kept, rather than
+      // failing the batch: a failed batch is retried forever and holds back every workspace's events.
+      const conflicts = ws.store.hydrate(persisted, { onConflict: 'skip' });
+      if (conflicts.length > 0) this.#reportConflicts(workspaceId, conflicts, receivedAt.get(workspaceId) ?? '', conflictRows);
       if (ws.absent.size > ABSENT_CAPACITY) ws.absent.clear();
       for (const id of unknown) {
         const key = `${id.type}:${id.value}`;
         if (!found.has(key)) ws.absent.add(key);
       }
     }
-    return this.#resolve(records, inputs, suppressed);
+    const resolved = this.#resolve(records, inputs, suppressed);
+    resolved.rows.warnings.push(...conflictRows);
+    return resolved;
+  }
+
+  /** `identity_conflict` rows (profile ids and message ids, never identifier values) and a warning with counts only. */
+  #reportConflicts(workspaceId: string, conflicts: readonly HydrationConflict[], receivedAt: string, out: string[]): void {
+    const counts: Record<string, number> = {};
+    for (const c of conflicts) {
+      const key = `${c.kind}_${c.reason}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+      const detail = c.kind === 'merge' ? `${c.from} -> ${c.into}` : c.kind === 'attachment' ? c.profileId : `${c.key} of ${c.profileId}`;
+      out.push(warningRow(workspaceId, { messageId: c.messageId, receivedAt, warning: 'identity_conflict', type: c.kind === 'attachment' ? c.type : '', reason: `${c.kind}_${c.reason}`, detail }));
+    }
+    this.#logger.warn({ workspaceId, conflicts: counts }, 'identity records in ClickHouse contradict each other; kept the earliest, left the others out (identity_warnings)');
   }
 
   /** With resolution off, erased identifiers are still kept out: the same check, nothing else. */
