@@ -47,6 +47,16 @@ describe('admin API', () => {
     expect(list.workspaces.map((w) => w.id)).toEqual(expect.arrayContaining(['default', created.workspace.id]));
   });
 
+  it('takes JSON bodies with lone UTF-16 surrogates (stored as U+FFFD; ClickHouse refuses them as they are)', async () => {
+    const res = await fetch(`${api.url}/v1/admin/workspaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.adminKey}`, 'content-type': 'application/json' },
+      body: '{"name":"Wallet \\udc00"}',
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { workspace: { name: string } }).workspace.name).toBe('Wallet \ufffd');
+  });
+
   it('keeps tenants apart: a write key writes only into its own workspace', async () => {
     const created = (await (await admin('/v1/admin/workspaces', { body: { name: 'B' } })).json()) as { workspace: { id: string }; writeKey: string };
     expect((await track(created.writeKey, 'tenant-b-1')).status).toBe(200);

@@ -1,6 +1,5 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import sjson from 'secure-json-parse';
 import { ApiError } from '../http/api-error.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -50,17 +49,4 @@ export async function decodeBody(raw: Buffer, contentEncoding: string | undefine
 
 function bodyTooLarge(maxBytes: number): ApiError {
   return new ApiError('body_too_large', { message: `The request body is larger than ${maxBytes} bytes after decompression.` });
-}
-
-/**
- * Parses JSON; keys that could reach an object prototype (`__proto__`,
- * `constructor.prototype`) are removed rather than trusted.
- */
-export function parseJson(text: string): unknown {
-  if (text.trim() === '') throw new ApiError('invalid_json', { message: 'The request body is empty; expected a JSON object.' });
-  try {
-    return sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
-  } catch (err) {
-    throw new ApiError('invalid_json', { message: `The request body is not valid JSON: ${(err as Error).message}` });
-  }
 }

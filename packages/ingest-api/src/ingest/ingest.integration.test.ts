@@ -118,6 +118,22 @@ describe('real clients, unchanged', () => {
     expect(await rowsWhere('message_id = {m:String}', { m: id })).toHaveLength(1);
   });
 
+  it('stores lone UTF-16 surrogates as U+FFFD instead of holding back the batch (ClickHouse refuses them)', async () => {
+    // JSON escapes: the only way a lone surrogate gets into a body. Before, the identities insert refused the
+    // batch on every retry and no later event was stored.
+    const lone = '\\ud800';
+    const batch = `[{"type":"identify","userId":"lone${lone}","anonymousId":"anon${lone}","messageId":"lone-1${lone}","traits":{"k${lone}":"v${lone}","email":"x${lone}@example.com"}},{"type":"track","event":"Ev${lone}","anonymousId":"anon${lone}","messageId":"lone-2"}]`;
+    const res = await post('/v1/batch', `{"writeKey":"${api.writeKey}","batch":${batch}}`, { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    const rows = await rowsWhere('workspace_id = {w:String} AND anonymous_id = {a:String}', { w: api.workspaceId, a: 'anon\ufffd' });
+    expect(rows.map((r) => [r.message_id, r.event, r.user_id])).toEqual([
+      ['lone-1\ufffd', '', 'lone\ufffd'],
+      ['lone-2', 'Ev\ufffd', ''],
+    ]);
+    expect(JSON.parse(rows[0]?.traits ?? '{}')).toEqual({ 'k\ufffd': 'v\ufffd', email: 'x\ufffd@example.com' });
+    expect(await (await fetch(`${api.url}/readyz`)).json()).toMatchObject({ flushing: 'ok' });
+  });
+
   it('stores rows whose content still validates against the protocol schema', async () => {
     const rows = await rowsWhere("workspace_id = {w:String} AND type = 'track'", { w: api.workspaceId });
     expect(rows.length).toBeGreaterThan(0);

@@ -9,7 +9,8 @@ import type { Metrics } from '../http/metrics.js';
 import type { PrivacyPolicies } from '../privacy/policy.js';
 import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
-import { decodeBody, parseJson } from './body.js';
+import { parseJson } from '../http/json.js';
+import { decodeBody } from './body.js';
 import { processBatch, processSingle } from './process.js';
 import { registerProjectSettings } from './settings-route.js';
 
