@@ -28,11 +28,27 @@ function mergeDefaults<T extends JsonObject>(defaults: JsonObject | undefined, o
 }
 
 /**
+ * How far after its receipt an event time may lie (PostHog's limit): later is a
+ * device clock that is wrong, not an event to come, and left as it is it would
+ * keep the profile "active" (lifecycle, churn risk) until that date.
+ */
+export const MAX_FUTURE_MS = 23 * 3_600_000;
+/** The earliest event time stored (DateTime64's range starts in 1900; the validator holds given times to it). */
+const MIN_TIME = Date.UTC(1900, 0, 1);
+
+/**
  * Event time as Segment computes it: an explicit `timestamp` is trusted; else
  * `originalTimestamp` corrected for the device's clock skew using `sentAt`
- * (receivedAt - (sentAt - originalTimestamp)); else the receive time.
+ * (receivedAt - (sentAt - originalTimestamp)); else the receive time. A time
+ * more than MAX_FUTURE_MS after receipt, or before 1900 (a correction by an
+ * absurd sentAt), is replaced by the receive time.
  */
 export function eventTime(event: Event, facts: RequestFacts): number {
+  const t = claimedTime(event, facts);
+  return t > facts.receivedAt + MAX_FUTURE_MS || t < MIN_TIME ? facts.receivedAt : t;
+}
+
+function claimedTime(event: Event, facts: RequestFacts): number {
   if (event.timestamp !== undefined) return event.timestamp;
   const original = event.originalTimestamp;
   if (original === undefined) return facts.receivedAt;

@@ -54,6 +54,31 @@ describe('processBatch', () => {
     expect(c?.['sent_at']).toBe('2024-05-01T13:00:00.000Z');
   });
 
+  it('replaces event times more than 23 hours after receipt, or before 1900, by the receive time', () => {
+    // facts.receivedAt is 2024-05-01T12:00Z.
+    const r = processBatch(
+      {
+        batch: [
+          { type: 'track', event: 'tomorrow evening', userId: 'u', timestamp: '2024-05-02T10:59:00.000Z' },
+          { type: 'track', event: 'in two days', userId: 'u', timestamp: '2024-05-03T12:00:00.000Z' },
+          // Corrected by an absurd sentAt: 400 years ahead, and 400 years back.
+          { type: 'track', event: 'ahead', userId: 'u', originalTimestamp: '2299-12-31T00:00:00.000Z', sentAt: '1900-01-01T00:00:00.000Z' },
+          { type: 'track', event: 'back', userId: 'u', originalTimestamp: '1900-01-01T00:00:00.000Z', sentAt: '2299-12-31T00:00:00.000Z' },
+          { type: 'track', event: 'import', userId: 'u', timestamp: '1999-01-01T00:00:00.000Z' },
+        ],
+      },
+      facts,
+      limits,
+    );
+    expect(rows(r.lines).map((row) => [row['event'], row['timestamp']])).toEqual([
+      ['tomorrow evening', '2024-05-02T10:59:00.000Z'],
+      ['in two days', '2024-05-01T12:00:00.000Z'],
+      ['ahead', '2024-05-01T12:00:00.000Z'],
+      ['back', '2024-05-01T12:00:00.000Z'],
+      ['import', '1999-01-01T00:00:00.000Z'],
+    ]);
+  });
+
   it('derives a stable messageId when the client sent none', () => {
     const body = { batch: [{ type: 'track', event: 'a', userId: 'u' }] };
     const first = rows(processBatch(body, facts, limits).lines)[0]?.['message_id'];
