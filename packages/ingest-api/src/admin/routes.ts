@@ -24,9 +24,23 @@ export const ADMIN_KEY_ID = 'admin';
 
 const workspaceBody = z.object({ name: z.string().trim().min(1).max(200) });
 const keyBody = z.object({ kind: z.enum(['write', 'secret']) });
+/**
+ * A bound value: what JSON can carry. An integer past ±2^53 has already lost digits when the body was parsed (and
+ * the embedded engine refuses to bind it): the caller must send it as a string.
+ */
+const paramValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.boolean(),
+    z.null(),
+    z.number().refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n), 'a number past ±2^53 has lost digits when JSON was parsed: pass it as a string'),
+    z.array(paramValue),
+    z.record(z.string(), paramValue),
+  ]),
+);
 const sqlBody = z.object({
   query: z.string().trim().min(1).max(100_000),
-  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'), z.unknown()).optional(),
+  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'), paramValue).optional(),
 });
 const workspaceParams = z.object({ id: z.string().min(1).max(100) });
 const keyParams = workspaceParams.extend({ keyId: z.string().min(1).max(100) });

@@ -71,6 +71,21 @@ describe('segments CRUD', () => {
     expect(r.body).toMatchObject({ count: 0, sample: [] });
     expect((await api.query<{ n: number }>('SELECT count() AS n FROM events'))[0]?.n).toBeGreaterThan(0);
   });
+
+  it('takes thresholds past ±2^53 (valid numbers the embedded engine once refused to bind: a 500)', async () => {
+    for (const value of [1e300, 2 ** 53 + 2, -1e308]) {
+      const r = await call('POST', '/v1/segments/preview', {
+        definition: {
+          match: 'or',
+          conditions: [
+            { type: 'trait', trait: 'ltv', operator: 'gt', value },
+            { type: 'event', event: 'Top Up', aggregate: { fn: 'sum', property: 'amount' }, operator: 'gte', value },
+          ],
+        },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+  });
 });
 
 describe('members, export and SQL', () => {

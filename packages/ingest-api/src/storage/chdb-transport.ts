@@ -90,7 +90,7 @@ export class ChdbTransport implements ClickHouseTransport {
     const session = options.readonly === true ? await this.#readonlySession() : this.#live(this.#read);
     try {
       const opts = options.signal === undefined ? { format: 'JSONEachRow' } : { format: 'JSONEachRow', signal: options.signal };
-      const result = await this.#track(session.queryBindAsync(sql, params, opts));
+      const result = await this.#track(session.queryBindAsync(sql, bindable(params), opts));
       return parseJsonEachRow<T>(result.text());
     } catch (err) {
       throw toClickHouseError(err);
@@ -103,7 +103,7 @@ export class ChdbTransport implements ClickHouseTransport {
     let finished!: () => void;
     void this.#track(new Promise<void>((resolve) => (finished = resolve)));
     try {
-      const stream = session.queryStreamBind(sql, params, { format: 'JSONEachRow' });
+      const stream = session.queryStreamBind(sql, bindable(params), { format: 'JSONEachRow' });
       for await (const chunk of stream) {
         const text = chunk.text();
         let start = 0;
@@ -124,7 +124,7 @@ export class ChdbTransport implements ClickHouseTransport {
 
   async command(sql: string, params: QueryParams = {}): Promise<void> {
     try {
-      await this.#track(this.#live(this.#write).queryBindAsync(sql, params));
+      await this.#track(this.#live(this.#write).queryBindAsync(sql, bindable(params)));
     } catch (err) {
       throw toClickHouseError(err);
     }
@@ -170,4 +170,32 @@ export class ChdbTransport implements ClickHouseTransport {
 export function quoteIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
   return `\`${name}\``;
+}
+
+/**
+ * Parameters as chdb binds them. It refuses a number that is an integer beyond ±2^53 (1e300, or 2^53 + 1 as JSON
+ * parsed it), asking for a bigint; such a number is a valid Float64, and @clickhouse/client sends it as text. As a
+ * bigint (exactly its value) it binds on both, so the same query works on both transports. Copied only when needed.
+ */
+export function bindable(params: QueryParams): QueryParams {
+  if (!Object.values(params).some(hasUnsafeInteger)) return params;
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, withBigInts(v)]));
+}
+
+function isUnsafeInteger(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+}
+
+function hasUnsafeInteger(v: unknown): boolean {
+  if (isUnsafeInteger(v)) return true;
+  if (Array.isArray(v)) return v.some(hasUnsafeInteger);
+  if (typeof v === 'object' && v !== null) return Object.values(v).some(hasUnsafeInteger);
+  return false;
+}
+
+function withBigInts(v: unknown): unknown {
+  if (isUnsafeInteger(v)) return BigInt(v);
+  if (Array.isArray(v)) return v.map(withBigInts);
+  if (typeof v === 'object' && v !== null && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withBigInts(x)]));
+  return v;
 }

@@ -254,6 +254,16 @@ describe.each(transports)('storage on %s', (_name, open) => {
     expect(Number(none[0]?.n)).toBe(0);
   });
 
+  it('binds numbers past ±2^53 (valid Float64 values) the same on both transports', async () => {
+    // chdb refuses to bind them as JS numbers; a definition with such a threshold answered 500.
+    const [row] = await t.query<{ a: number; b: number[]; c: number }>('SELECT {a:Float64} AS a, {b:Array(Float64)} AS b, {c:Float64} AS c', {
+      a: 1e300,
+      b: [-1e300, 2, 2 ** 60],
+      c: 0.5,
+    });
+    expect(row).toEqual({ a: 1e300, b: [-1e300, 2, 2 ** 60], c: 0.5 });
+  });
+
   it('makes a retried insert idempotent with a dedup token', async () => {
     const rows = ['a', 'b', 'c']
       .map((m) => JSON.stringify({ workspace_id: 'w2', message_id: m, type: 'track', timestamp: '2024-01-01T00:00:00Z', received_at: '2024-01-01T00:00:00Z' }))

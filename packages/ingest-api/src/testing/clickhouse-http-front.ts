@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'chdb';
+import { bindable } from '../storage/chdb-transport.js';
 
 /**
  * TEST ONLY. A minimal ClickHouse HTTP interface on top of the embedded
@@ -161,7 +162,7 @@ export async function startClickHouseHttpFront(options: {
       if (STRING_TYPE.test(type.trim())) params[name] = unescapeTsv(value);
       else if (type.trim().startsWith('Array(')) params[name] = parseLiteral(value);
     }
-    const result = await session.queryBindAsync(sql, params, { format: fmt?.[1] ?? 'TabSeparated' });
+    const result = await session.queryBindAsync(sql, bindable(params), { format: fmt?.[1] ?? 'TabSeparated' });
     res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
     res.setHeader('X-ClickHouse-Summary', '{}');
     res.end(Buffer.from(result.bytes()));
