@@ -25,15 +25,15 @@ export const ADMIN_KEY_ID = 'admin';
 const workspaceBody = z.object({ name: z.string().trim().min(1).max(200) });
 const keyBody = z.object({ kind: z.enum(['write', 'secret']) });
 /**
- * A bound value: what JSON can carry. An integer past ±2^53 has already lost digits when the body was parsed (and
- * the embedded engine refuses to bind it): the caller must send it as a string.
+ * A bound value: what JSON can carry. An integer between ±2^53 and ±2^64 (the range of 64-bit ids) has already lost
+ * digits when the body was parsed: the caller must send it as a string. Larger numbers (1e300) are plain floats.
  */
 const paramValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([
     z.string(),
     z.boolean(),
     z.null(),
-    z.number().refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n), 'a number past ±2^53 has lost digits when JSON was parsed: pass it as a string'),
+    z.number().refine((n) => Number.isSafeInteger(n) || !Number.isInteger(n) || Math.abs(n) >= 2 ** 64, 'an integer past ±2^53 has lost digits when JSON was parsed: pass it as a string'),
     z.array(paramValue),
     z.record(z.string(), paramValue),
   ]),
