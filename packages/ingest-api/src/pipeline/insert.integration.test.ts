@@ -1,13 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChdbTransport } from '../storage/chdb-transport.js';
-import { HttpTransport } from '../storage/http-transport.js';
 import { migrate } from '../storage/migrations.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
-import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { bothTransports } from '../testing/transports.js';
 import { insertPlanned } from './insert.js';
 
 /**
@@ -16,25 +11,15 @@ import { insertPlanned } from './insert.js';
  * stored. Retried instead, one such row held back every later batch.
  */
 // Both transports: the server path reads the error code from @clickhouse/client's error, the embedded one from chdb's.
-const enginePath = mkdtempSync(join(tmpdir(), 'cdp-insert-'));
-let front: ClickHouseHttpFront;
-beforeAll(async () => {
-  front = await startClickHouseHttpFront({ path: enginePath });
-});
-afterAll(async () => {
-  await front.close();
-});
-
-const transports: Array<[string, (database: string) => Promise<ClickHouseTransport>]> = [
-  ['embedded (chdb)', (database) => ChdbTransport.open({ path: enginePath, database })],
-  ['server (@clickhouse/client over HTTP)', (database) => HttpTransport.open({ url: front.url, database })],
-];
+const engines = bothTransports('cdp-insert-');
+beforeAll(() => engines.start());
+afterAll(() => engines.stop());
 
 const at = '2026-11-20T10:00:00.000Z';
 const row = (id: string, fields: Record<string, unknown> = {}) =>
   JSON.stringify({ workspace_id: 'w', message_id: id, type: 'track', event: 'Top Up', timestamp: at, received_at: at, ...fields });
 
-describe.each(transports)('insertPlanned on %s', (name, open) => {
+describe.each(engines.cases)('insertPlanned on %s', (name, open) => {
   let t: ClickHouseTransport;
   beforeAll(async () => {
     t = await open(name.startsWith('embedded') ? 'insert_chdb' : 'insert_http');

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   compileComputedTraits,
   compileSegment,
@@ -11,11 +8,9 @@ import {
   type SegmentDefinitionInput,
 } from '@cdp/segments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChdbTransport } from '../storage/chdb-transport.js';
-import { HttpTransport } from '../storage/http-transport.js';
 import { migrate } from '../storage/migrations.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
-import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { bothTransports } from '../testing/transports.js';
 import { countMembers, exportLines, pageOfMembers, sampleOfMembers } from './membership.js';
 
 /**
@@ -24,8 +19,7 @@ import { countMembers, exportLines, pageOfMembers, sampleOfMembers } from './mem
  * on rows written as the pipeline writes them: A2 was merged into A. Profile
  * ids are UUIDs, as the identity writer makes them (the queries key profiles by UUID).
  */
-const enginePath = mkdtempSync(join(tmpdir(), 'cdp-segments-transports-'));
-let front: ClickHouseHttpFront;
+const engines = bothTransports('cdp-segments-transports-');
 const NOW = Date.now();
 const DAY = 86_400_000;
 const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
@@ -97,17 +91,10 @@ const SEGMENTS: Array<[string, SegmentDefinitionInput, string[]]> = [
   ],
 ];
 
-beforeAll(async () => {
-  front = await startClickHouseHttpFront({ path: enginePath });
-});
-afterAll(async () => {
-  await front.close();
-});
+beforeAll(() => engines.start());
+afterAll(() => engines.stop());
 
-describe.each([
-  ['embedded (chdb)', (database: string) => ChdbTransport.open({ path: enginePath, database })],
-  ['server (@clickhouse/client over HTTP)', (database: string) => HttpTransport.open({ url: front.url, database })],
-] as const)('segment queries on %s', (_name, open) => {
+describe.each(engines.cases)('segment queries on %s', (_name, open) => {
   let t: ClickHouseTransport;
   beforeAll(async () => {
     t = await open(`seg_${Math.random().toString(36).slice(2, 10)}`);

@@ -1,11 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../testing/clickhouse-http-front.js';
+import { bothTransports } from '../testing/transports.js';
 import { refreshActivity } from './activity.js';
-import { ChdbTransport } from './chdb-transport.js';
-import { HttpTransport } from './http-transport.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { ensureEventProjection } from './event-projection.js';
 import { ensurePropertyColumns } from './property-columns.js';
@@ -13,20 +8,9 @@ import { ClickHouseError, isStatementError, type ClickHouseTransport } from './t
 
 // One engine directory per process (libchdb); the server transport reaches the
 // same engine through the test-only HTTP front, each suite in its own database.
-const enginePath = mkdtempSync(join(tmpdir(), 'cdp-storage-'));
-let front: ClickHouseHttpFront;
-
-beforeAll(async () => {
-  front = await startClickHouseHttpFront({ path: enginePath });
-});
-afterAll(async () => {
-  await front.close();
-});
-
-const transports: Array<[string, (database: string) => Promise<ClickHouseTransport>]> = [
-  ['embedded (chdb)', (database) => ChdbTransport.open({ path: enginePath, database })],
-  ['server (@clickhouse/client over HTTP)', (database) => HttpTransport.open({ url: front.url, database })],
-];
+const engines = bothTransports('cdp-storage-');
+beforeAll(() => engines.start());
+afterAll(() => engines.stop());
 
 const P1 = '0a000000-0000-4000-8000-000000000001';
 const P2 = '0b000000-0000-4000-8000-000000000002';
@@ -42,7 +26,7 @@ async function activityOf(t: ClickHouseTransport, workspaceId: string): Promise<
   return rows.map((r) => [r.p, r.type, r.first, r.last, r.days]);
 }
 
-describe.each(transports)('storage on %s', (_name, open) => {
+describe.each(engines.cases)('storage on %s', (_name, open) => {
   let t: ClickHouseTransport;
   beforeAll(async () => {
     t = await open(`storage_${Math.random().toString(36).slice(2, 10)}`);
