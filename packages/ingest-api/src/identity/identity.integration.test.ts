@@ -52,6 +52,16 @@ async function profile(target: TestApi, identifier: string): Promise<Profile> {
 
 const ids = (p: Profile) => p.identities.map((i) => `${i.type}:${i.value}`).sort();
 
+/** A fresh instance where a user, then a device of theirs seen anonymously, and then a login on it merged the two. */
+async function loginOnSecondDevice(userId: string, anonymousId: string): Promise<{ first: TestApi; device: Profile; user: Profile }> {
+  const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
+  await send(first, [{ type: 'identify', userId }]);
+  await send(first, [{ type: 'page', anonymousId }]);
+  const device = await profile(first, `anonymous_id:${anonymousId}`);
+  await send(first, [{ type: 'identify', userId, anonymousId }]);
+  return { first, device, user: await profile(first, `user_id:${userId}`) };
+}
+
 describe('identity resolution at ingestion', () => {
   it('merges a user who logs in on two devices into the earliest profile', async () => {
     await send(api, [{ type: 'page', anonymousId: 'dev-a-1', name: 'Home' }]);
@@ -175,12 +185,7 @@ describe('identity resolution at ingestion', () => {
     // Before 7c58150 a crash replay could store a merge without its alias; a store loaded from such rows
     // got a merge into a profile it had not loaded, and the flusher retried that batch forever.
     const logs: Array<Record<string, unknown>> = [];
-    const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
-    await send(first, [{ type: 'identify', userId: 'gus', traits: { tier: 'silver' } }]);
-    await send(first, [{ type: 'page', anonymousId: 'g-phone' }]);
-    const device = await profile(first, 'anonymous_id:g-phone');
-    await send(first, [{ type: 'identify', userId: 'gus', anonymousId: 'g-phone' }]);
-    const gus = await profile(first, 'user_id:gus');
+    const { first, device, user: gus } = await loginOnSecondDevice('gus', 'g-phone');
     expect(gus.mergedFrom).toEqual([device.id]);
     await first.app.store.command('DELETE FROM profile_aliases WHERE profile_id = {p:String}', { p: device.id });
     await first.close({ cleanup: false });
@@ -204,12 +209,7 @@ describe('identity records that contradict each other', () => {
 
   it('a merge into a profile whose row is gone: the merged profile lives on by itself', async () => {
     const logs: Array<Record<string, unknown>> = [];
-    const first = await startTestApi({ options: { rateLimit: { max: 0 } } });
-    await send(first, [{ type: 'identify', userId: 'ida' }]);
-    await send(first, [{ type: 'page', anonymousId: 'i-phone' }]);
-    const device = await profile(first, 'anonymous_id:i-phone');
-    await send(first, [{ type: 'identify', userId: 'ida', anonymousId: 'i-phone' }]);
-    const ida = await profile(first, 'user_id:ida');
+    const { first, device, user: ida } = await loginOnSecondDevice('ida', 'i-phone');
     await first.app.store.command('DELETE FROM profiles WHERE profile_id = {p:String}', { p: ida.id });
     await first.close({ cleanup: false });
 
