@@ -119,18 +119,13 @@ export class IdentityService {
     const inputs: ResolveInput[] = new Array<ResolveInput>(records.length);
     const suppressed = new Set<number>();
     const byWorkspace = new Map<string, Identifier[]>();
-    /** A receipt time per workspace of the batch, for the rows of records that contradict each other. */
-    const receivedAt = new Map<string, string>();
     // Batches are mostly one workspace: its state is looked up when the workspace changes, not per event.
     let current: { id: string; ws: WorkspaceIdentity; wanted: Identifier[]; suppressing: boolean } | undefined;
     for (let index = 0; index < records.length; index++) {
       const r = records[index] as IdentityRecordInput;
       if (current?.id !== r.workspaceId) {
         let wanted = byWorkspace.get(r.workspaceId);
-        if (wanted === undefined) {
-          byWorkspace.set(r.workspaceId, (wanted = []));
-          receivedAt.set(r.workspaceId, r.receivedAt);
-        }
+        if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
         const suppressing = this.#suppression?.active(r.workspaceId) === true;
         current = { id: r.workspaceId, ws: this.workspace(r.workspaceId), wanted, suppressing };
       }
@@ -166,7 +161,7 @@ export class IdentityService {
       // Records that contradict each other (a bug, or two writers) are left out, the earliest kept, rather than
       // failing the batch: a failed batch is retried forever and holds back every workspace's events.
       const conflicts = ws.store.hydrate(persisted, { onConflict: 'skip' });
-      if (conflicts.length > 0) this.#reportConflicts(workspaceId, conflicts, receivedAt.get(workspaceId) ?? '', conflictRows);
+      if (conflicts.length > 0) conflictRows.push(...this.#reportConflicts(workspaceId, conflicts));
       if (ws.absent.size > ABSENT_CAPACITY) ws.absent.clear();
       for (const id of unknown) {
         const key = `${id.type}:${id.value}`;
@@ -178,16 +173,22 @@ export class IdentityService {
     return resolved;
   }
 
-  /** `identity_conflict` rows (profile ids and message ids, never identifier values) and a warning with counts only. */
-  #reportConflicts(workspaceId: string, conflicts: readonly HydrationConflict[], receivedAt: string, out: string[]): void {
+  /**
+   * A warning with counts only, and the `identity_conflict` rows to store (profile ids and message ids, never
+   * identifier values), stamped with the time the conflict was found.
+   */
+  #reportConflicts(workspaceId: string, conflicts: readonly HydrationConflict[]): string[] {
     const counts: Record<string, number> = {};
+    const receivedAt = new Date().toISOString();
+    const rows: string[] = [];
     for (const c of conflicts) {
       const key = `${c.kind}_${c.reason}`;
       counts[key] = (counts[key] ?? 0) + 1;
       const detail = c.kind === 'merge' ? `${c.from} -> ${c.into}` : c.kind === 'attachment' ? c.profileId : `${c.key} of ${c.profileId}`;
-      out.push(warningRow(workspaceId, { messageId: c.messageId, receivedAt, warning: 'identity_conflict', type: c.kind === 'attachment' ? c.type : '', reason: `${c.kind}_${c.reason}`, detail }));
+      rows.push(warningRow(workspaceId, { messageId: c.messageId, receivedAt, warning: 'identity_conflict', type: c.kind === 'attachment' ? c.type : '', reason: `${c.kind}_${c.reason}`, detail }));
     }
     this.#logger.warn({ workspaceId, conflicts: counts }, 'identity records in ClickHouse contradict each other; kept the earliest, left the others out (identity_warnings)');
+    return rows;
   }
 
   /** With resolution off, erased identifiers are still kept out: the same check, nothing else. */
