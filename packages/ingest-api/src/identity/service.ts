@@ -36,6 +36,22 @@ export interface ResolvedBatch {
   suppressed: ReadonlySet<number>;
 }
 
+/**
+ * Resolution threw on one record: a bug, since every input is valid by then. Records before it may have changed the
+ * in-memory state; the caller must drop the state of the batch's workspaces (`forget`) before planning again.
+ */
+export class RecordResolutionError extends Error {
+  override readonly name = 'RecordResolutionError';
+  /** Index of the record in the `resolveBatch` input. */
+  readonly index: number;
+
+  constructor(index: number, cause: unknown) {
+    // The cause's message is not repeated: it may quote an identifier (personal data) and this error is logged.
+    super(`identity resolution failed on record ${index}`, { cause });
+    this.index = index;
+  }
+}
+
 /** Key of the workspace settings holding identity options. */
 export const IDENTITY_SETTINGS_KEY = 'identity';
 /** Identifiers known to be absent from ClickHouse, per workspace, before the cache is dropped. */
@@ -94,9 +110,13 @@ export class IdentityService {
     this.#complete.add(workspaceId);
   }
 
-  /** Drops a workspace's cached state (after an unmerge rewrote it in ClickHouse). */
+  /**
+   * Drops a workspace's cached state, to be read again from ClickHouse (after an unmerge rewrote it there, or a
+   * failed resolution left it changed); ClickHouse is asked about unknown identifiers from then on.
+   */
   forget(workspaceId: string): void {
     this.#workspaces.delete(workspaceId);
+    this.#complete.delete(workspaceId);
   }
 
   /**
@@ -121,30 +141,35 @@ export class IdentityService {
     const byWorkspace = new Map<string, Identifier[]>();
     // Batches are mostly one workspace: its state is looked up when the workspace changes, not per event.
     let current: { id: string; ws: WorkspaceIdentity; wanted: Identifier[]; suppressing: boolean } | undefined;
-    for (let index = 0; index < records.length; index++) {
-      const r = records[index] as IdentityRecordInput;
-      if (current?.id !== r.workspaceId) {
-        let wanted = byWorkspace.get(r.workspaceId);
-        if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
-        const suppressing = this.#suppression?.active(r.workspaceId) === true;
-        current = { id: r.workspaceId, ws: this.workspace(r.workspaceId), wanted, suppressing };
-      }
-      const { ws, wanted } = current;
-      const input = toResolveInput(projectedEvent(r), ws.config);
-      inputs[index] = input;
-      // An erased person's identifiers never reach the graph again (checked on normalized values).
-      if (current.suppressing && this.#suppression?.suppressesInput(r.workspaceId, input, ws.config, (id) => ws.store.owner(id) !== undefined) === true) {
-        suppressed.add(index);
-        continue;
-      }
-      for (const id of input.identifiers) if (ws.store.owner(id) === undefined) wanted.push(id);
-      if (input.previousId !== undefined) {
-        // An alias's previousId is typed by what the store knows it as: load both readings.
-        for (const type of ['user_id', 'anonymous_id']) {
-          const id = { type, value: input.previousId };
-          if (ws.store.owner(id) === undefined) wanted.push(id);
+    let index = 0;
+    try {
+      for (; index < records.length; index++) {
+        const r = records[index] as IdentityRecordInput;
+        if (current?.id !== r.workspaceId) {
+          let wanted = byWorkspace.get(r.workspaceId);
+          if (wanted === undefined) byWorkspace.set(r.workspaceId, (wanted = []));
+          const suppressing = this.#suppression?.active(r.workspaceId) === true;
+          current = { id: r.workspaceId, ws: this.workspace(r.workspaceId), wanted, suppressing };
+        }
+        const { ws, wanted } = current;
+        const input = toResolveInput(projectedEvent(r), ws.config);
+        inputs[index] = input;
+        // An erased person's identifiers never reach the graph again (checked on normalized values).
+        if (current.suppressing && this.#suppression?.suppressesInput(r.workspaceId, input, ws.config, (id) => ws.store.owner(id) !== undefined) === true) {
+          suppressed.add(index);
+          continue;
+        }
+        for (const id of input.identifiers) if (ws.store.owner(id) === undefined) wanted.push(id);
+        if (input.previousId !== undefined) {
+          // An alias's previousId is typed by what the store knows it as: load both readings.
+          for (const type of ['user_id', 'anonymous_id']) {
+            const id = { type, value: input.previousId };
+            if (ws.store.owner(id) === undefined) wanted.push(id);
+          }
         }
       }
+    } catch (err) {
+      throw new RecordResolutionError(index, err);
     }
     const conflictRows: string[] = [];
     const loaded = await Promise.all(
@@ -194,11 +219,17 @@ export class IdentityService {
   /** With resolution off, erased identifiers are still kept out: the same check, nothing else. */
   #suppressedOnly(records: readonly IdentityRecordInput[]): Set<number> {
     const suppressed = new Set<number>();
-    for (const [index, r] of records.entries()) {
-      if (this.#suppression?.active(r.workspaceId) !== true) continue;
-      const { config } = this.workspace(r.workspaceId);
-      const input = toResolveInput(projectedEvent(r), config);
-      if (this.#suppression.suppressesInput(r.workspaceId, input, config, () => false)) suppressed.add(index);
+    let index = 0;
+    try {
+      for (; index < records.length; index++) {
+        const r = records[index] as IdentityRecordInput;
+        if (this.#suppression?.active(r.workspaceId) !== true) continue;
+        const { config } = this.workspace(r.workspaceId);
+        const input = toResolveInput(projectedEvent(r), config);
+        if (this.#suppression.suppressesInput(r.workspaceId, input, config, () => false)) suppressed.add(index);
+      }
+    } catch (err) {
+      throw new RecordResolutionError(index, err);
     }
     return suppressed;
   }
@@ -208,32 +239,37 @@ export class IdentityService {
     const profileIds: string[] = [];
     const touched = new Map<string, Set<string>>();
     let current: { id: string; ws: WorkspaceIdentity } | undefined;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as IdentityRecordInput;
-      if (suppressed.has(i)) {
-        profileIds.push('');
-        continue;
+    let i = 0;
+    try {
+      for (; i < records.length; i++) {
+        const r = records[i] as IdentityRecordInput;
+        if (suppressed.has(i)) {
+          profileIds.push('');
+          continue;
+        }
+        // Batches are mostly one workspace: its state is looked up when the workspace changes, as in resolveBatch.
+        if (current?.id !== r.workspaceId) current = { id: r.workspaceId, ws: this.workspace(r.workspaceId) };
+        const result = current.ws.resolver.resolve(inputs[i] as ResolveInput);
+        profileIds.push(result.profileId ?? '');
+        const w = r.workspaceId;
+        if (result.createdProfile !== undefined) rows.profiles.push(profileRow(w, result.createdProfile));
+        for (const a of result.attached) rows.identities.push(identityRow(w, a));
+        for (const m of result.merges) {
+          rows.merges.push(mergeRow(w, m));
+          let set = touched.get(w);
+          if (set === undefined) touched.set(w, (set = new Set()));
+          set.add(m.into);
+        }
+        for (const t of result.traits) rows.traits.push(traitRow(w, t));
+        for (const d of result.dropped) {
+          rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'identifier_dropped', type: d.type, reason: d.reason, detail: d.detail }));
+        }
+        if (result.profileId === null && !result.duplicate) {
+          rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'no_valid_identifier', type: '', reason: '', detail: '' }));
+        }
       }
-      // Batches are mostly one workspace: its state is looked up when the workspace changes, as in resolveBatch.
-      if (current?.id !== r.workspaceId) current = { id: r.workspaceId, ws: this.workspace(r.workspaceId) };
-      const result = current.ws.resolver.resolve(inputs[i] as ResolveInput);
-      profileIds.push(result.profileId ?? '');
-      const w = r.workspaceId;
-      if (result.createdProfile !== undefined) rows.profiles.push(profileRow(w, result.createdProfile));
-      for (const a of result.attached) rows.identities.push(identityRow(w, a));
-      for (const m of result.merges) {
-        rows.merges.push(mergeRow(w, m));
-        let set = touched.get(w);
-        if (set === undefined) touched.set(w, (set = new Set()));
-        set.add(m.into);
-      }
-      for (const t of result.traits) rows.traits.push(traitRow(w, t));
-      for (const d of result.dropped) {
-        rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'identifier_dropped', type: d.type, reason: d.reason, detail: d.detail }));
-      }
-      if (result.profileId === null && !result.duplicate) {
-        rows.warnings.push(warningRow(w, { messageId: r.messageId, receivedAt: r.receivedAt, warning: 'no_valid_identifier', type: '', reason: '', detail: '' }));
-      }
+    } catch (err) {
+      throw new RecordResolutionError(i, err);
     }
     // Flattened alias map: every id merged into a survivor points straight at it.
     for (const [w, survivors] of touched) {

@@ -9,6 +9,7 @@ import {
   type RejectedEvent,
 } from '@cdp/protocol';
 import { ApiError } from '../http/api-error.js';
+import { deadLetterRow } from '../pipeline/dead-letter.js';
 import { RECORD_DEAD_LETTER, RECORD_EVENT, encodeRecord } from '../pipeline/records.js';
 import { identityProjection } from '../identity/projection.js';
 import type { RequestPolicy } from '../privacy/policy.js';
@@ -183,15 +184,15 @@ function reject(
   if (r.path !== '') rejected.path = r.path;
   if (messageId !== '') rejected.messageId = messageId;
   sink.rejected.push(rejected);
-  const row = JSON.stringify({
-    workspace_id: facts.workspaceId,
-    received_at: new Date(facts.receivedAt).toISOString(),
-    message_id: messageId,
+  const row = deadLetterRow({
+    workspaceId: facts.workspaceId,
+    receivedAt: new Date(facts.receivedAt).toISOString(),
+    messageId,
     code: r.code,
     reason: r.message,
     path: r.path,
     payload: JSON.stringify(sink.policy === undefined ? raw : sink.policy.scrubPayload(raw)) ?? 'undefined',
-    key_id: facts.keyId,
+    keyId: facts.keyId,
   });
   sink.lines.push(encodeRecord({ k: RECORD_DEAD_LETTER, w: facts.workspaceId, m: messageId }, row));
 }

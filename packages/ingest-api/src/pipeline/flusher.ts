@@ -6,7 +6,7 @@ import type { ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
 import { insertPlanned } from './insert.js';
 import { decodePlan, encodePlan } from './plan-file.js';
-import { planBatch, type FlushPrivacy, type Plan } from './plan.js';
+import { PoisonRecordError, planBatch, type FlushPrivacy, type Plan } from './plan.js';
 import { decodeRecords } from './records.js';
 
 export interface FlusherOptions {
@@ -262,11 +262,35 @@ export class Flusher {
       }
       this.#o.logger.error({ token: batch.token }, 'the plan recorded with a replayed batch is unreadable; planning it again');
     }
+    const unresolvable = new Set<string>();
     return this.#retrying(batch.token, deadline, async () => {
       const { records, corrupt } = decodeRecords(batch.text);
       if (corrupt.length > 0) this.#o.logger.error({ lines: corrupt.length, token: batch.token }, 'spool lines could not be decoded; skipped');
-      return planBatch(batch.token, records, { dedup: this.#dedup, identity: this.#o.identity, privacy: this.#o.privacy });
+      for (;;) {
+        try {
+          return await planBatch(batch.token, records, { dedup: this.#dedup, identity: this.#o.identity, privacy: this.#o.privacy, unresolvable });
+        } catch (err) {
+          if (!(err instanceof PoisonRecordError) || unresolvable.has(err.key)) throw err;
+          await this.#isolate(batch.token, err, unresolvable);
+        }
+      }
     });
+  }
+
+  /**
+   * One event that identity resolution fails on must not stop the pipeline: it goes to dead_letters and the batch is
+   * planned again without it. The failed attempt may have changed in-memory identity state that no row will ever
+   * carry, so the workspaces' state is dropped and read again from ClickHouse, once the batches planned before are in.
+   */
+  async #isolate(token: string, err: PoisonRecordError, unresolvable: Set<string>): Promise<void> {
+    const cause = err.cause instanceof Error ? err.cause : undefined;
+    const inner = cause?.cause instanceof Error ? cause.cause : cause;
+    // The stack without its message line: the message of an unexpected error may quote an identifier.
+    const stack = inner?.stack?.split('\n').slice(1, 6).join('\n');
+    this.#o.logger.error({ token, error: inner?.name, stack }, 'identity resolution failed on one event; written to dead_letters (resolution_failed), the batch planned again without it');
+    unresolvable.add(err.key);
+    await this.#inserting;
+    for (const workspaceId of err.workspaces) this.#o.identity.forget(workspaceId);
   }
 
   /** Inserts a planned batch and commits it; false when it gave up (the batch stays in the spool). */

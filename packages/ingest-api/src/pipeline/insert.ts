@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isStatementError, type ClickHouseTransport } from '../storage/transport.js';
+import { deadLetterRow } from './dead-letter.js';
 import { withRetention, type FlushPrivacy, type PlannedInsert } from './plan.js';
 
 interface InsertDeps {
@@ -57,15 +58,15 @@ async function rejectRow(
   } catch {
     // keep empty ids; the payload still holds the row
   }
-  const row = JSON.stringify({
-    workspace_id: workspace,
-    received_at: new Date().toISOString(),
-    message_id: messageId,
+  const row = deadLetterRow({
+    workspaceId: workspace,
+    receivedAt: new Date().toISOString(),
+    messageId,
     code: 'storage_rejected',
     reason: err.message.slice(0, 2000),
     path: '',
     payload: line,
-    key_id: '',
+    keyId: '',
   });
   const days = deps.privacy?.retention(workspace).deadLettersDays ?? 0;
   await deps.transport.insert({ table: 'dead_letters', rows: withRetention(row, days), dedupToken: `${token}:${insert.part}:x` });

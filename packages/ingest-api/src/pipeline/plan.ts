@@ -1,5 +1,6 @@
-import type { IdentityService } from '../identity/service.js';
+import { RecordResolutionError, type IdentityService } from '../identity/service.js';
 import { nextVersion } from '../identity/version.js';
+import { deadLetterRow } from './dead-letter.js';
 import type { MessageIdDedup } from './dedup.js';
 import { dedupKey } from './dedup.js';
 import { RECORD_DEAD_LETTER, RECORD_EVENT, type DecodedRecord } from './records.js';
@@ -38,7 +39,30 @@ export interface PlanDeps {
   dedup: Pick<MessageIdDedup, 'seen' | 'remember'>;
   identity: Pick<IdentityService, 'resolveBatch'>;
   privacy?: FlushPrivacy | undefined;
+  /** Dedup keys of events identity resolution failed on: written to dead_letters instead (see PoisonRecordError). */
+  unresolvable?: ReadonlySet<string> | undefined;
 }
+
+/**
+ * Identity resolution threw on one event of the batch (a bug). Retrying the same batch would fail forever and hold
+ * back every workspace, so the caller plans it again with `key` in `unresolvable`, after dropping the in-memory
+ * identity state of `workspaces` (the failed attempt may have changed it).
+ */
+export class PoisonRecordError extends Error {
+  override readonly name = 'PoisonRecordError';
+  /** Dedup key (`workspace\nmessageId`) of the event. */
+  readonly key: string;
+  readonly workspaces: ReadonlySet<string>;
+
+  constructor(options: { key: string; workspaces: ReadonlySet<string>; cause: unknown }) {
+    super('identity resolution failed on one event', { cause: options.cause });
+    this.key = options.key;
+    this.workspaces = options.workspaces;
+  }
+}
+
+/** Why an event is in dead_letters with code `resolution_failed`. */
+export const RESOLUTION_FAILED_REASON = 'Identity resolution failed on this event (a server error, logged); it is kept here, not in events.';
 
 /**
  * Turns a batch of spool records into inserts: drops messageIds already
@@ -83,19 +107,11 @@ export async function planBatch(
       continue;
     }
     seen.add(key);
-    fresh.push(r);
+    if (deps.unresolvable?.has(key) === true) dead.push(withRetention(unresolvableRow(r), retentionOf(r.header.w).deadLettersDays));
+    else fresh.push(r);
   }
   const now = new Date().toISOString();
-  const resolved = await deps.identity.resolveBatch(
-    fresh.map((r) => ({
-      workspaceId: r.header.w,
-      messageId: r.header.m,
-      type: r.header.y ?? '',
-      timestamp: r.header.ts ?? Date.parse(now),
-      receivedAt: now,
-      projection: r.header.i ?? {},
-    })),
-  );
+  const resolved = await resolveOrIsolate(deps, records, fresh, now);
   const events: string[] = [];
   const ledger: string[] = [];
   for (let i = 0; i < fresh.length; i++) {
@@ -125,6 +141,41 @@ export async function planBatch(
     { table: 'message_ids', part: 'm', lines: ledger },
   ];
   return { token, inserts, stored, eventCount: events.length, duplicates, deadLetterCount: dead.length, suppressed };
+}
+
+async function resolveOrIsolate(deps: PlanDeps, records: readonly DecodedRecord[], fresh: readonly DecodedRecord[], now: string) {
+  try {
+    return await deps.identity.resolveBatch(
+      fresh.map((r) => ({
+        workspaceId: r.header.w,
+        messageId: r.header.m,
+        type: r.header.y ?? '',
+        timestamp: r.header.ts ?? Date.parse(now),
+        receivedAt: now,
+        projection: r.header.i ?? {},
+      })),
+    );
+  } catch (err) {
+    const failed = err instanceof RecordResolutionError ? fresh[err.index] : undefined;
+    if (failed === undefined) throw err;
+    const workspaces = new Set<string>();
+    for (const r of records) workspaces.add(r.header.w);
+    throw new PoisonRecordError({ key: dedupKey(failed.header.w, failed.header.m), workspaces, cause: err });
+  }
+}
+
+/** The dead letter of an event identity resolution failed on: its row as built at request time is the payload. */
+function unresolvableRow(r: DecodedRecord): string {
+  let keyId = '';
+  let receivedAt = new Date().toISOString();
+  try {
+    const row = JSON.parse(r.row) as { key_id?: unknown; received_at?: unknown };
+    if (typeof row.key_id === 'string') keyId = row.key_id;
+    if (typeof row.received_at === 'string') receivedAt = row.received_at;
+  } catch {
+    // The row is JSON the server built; if not, the payload still holds it.
+  }
+  return deadLetterRow({ workspaceId: r.header.w, receivedAt, messageId: r.header.m, code: 'resolution_failed', reason: RESOLUTION_FAILED_REASON, path: '', payload: r.row, keyId });
 }
 
 /**
