@@ -11,7 +11,8 @@ import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { parseJson } from '../http/json.js';
 import { decodeBody } from './body.js';
-import { processBatch, processSingle } from './process.js';
+import { PIXEL_GIF, PIXEL_ROUTES, pixelEvent } from './pixel.js';
+import { processBatch, processSingle, type ProcessedRequest } from './process.js';
 import { registerProjectSettings } from './settings-route.js';
 
 export interface IngestDeps {
@@ -98,40 +99,43 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
 
   registerProjectSettings(app, registry);
 
+  /** Validates the request's events and makes them durable; throws the request's error after its dead letters are. */
+  const ingest = async (req: FastifyRequest, kind: RouteKind): Promise<ProcessedRequest> => {
+    const ctx = req.ingest as IngestContext;
+    const facts = {
+      workspaceId: ctx.key.workspaceId,
+      keyId: ctx.key.keyId,
+      receivedAt: Date.now(),
+      ip: options.captureIp ? req.ip : undefined,
+    };
+    const policy = deps.privacy?.forKey(ctx.key);
+    const result = kind === 'batch' ? processBatch(ctx.body, facts, limits, policy) : processSingle(ctx.body, kind, facts, limits, policy);
+    if (result.lines.length > 0) {
+      try {
+        await spool.append(result.lines);
+      } catch (err) {
+        req.log.error({ err: (err as Error).message }, 'spool append failed');
+        throw new ApiError('unavailable', {
+          message:
+            err instanceof SpoolFullError
+              ? 'The server is behind on writing events to storage; retry later.'
+              : 'The server could not make the events durable; retry later.',
+          headers: { 'retry-after': '5' },
+          cause: err,
+        });
+      }
+    }
+    metrics.eventsAccepted += result.accepted;
+    metrics.eventsRejected += result.rejected.length;
+    metrics.eventsConsentDropped += result.dropped;
+    if (result.error !== undefined) throw result.error;
+    return result;
+  };
+
   for (const route of INGEST_ROUTES) {
     addPreflightRoute(app, route.url);
     app.post(route.url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: authenticate(route.queryKey) }, async (req, reply) => {
-      const ctx = req.ingest as IngestContext;
-      const facts = {
-        workspaceId: ctx.key.workspaceId,
-        keyId: ctx.key.keyId,
-        receivedAt: Date.now(),
-        ip: options.captureIp ? req.ip : undefined,
-      };
-      const policy = deps.privacy?.forKey(ctx.key);
-      const result =
-        route.kind === 'batch'
-          ? processBatch(ctx.body, facts, limits, policy)
-          : processSingle(ctx.body, route.kind, facts, limits, policy);
-      if (result.lines.length > 0) {
-        try {
-          await spool.append(result.lines);
-        } catch (err) {
-          req.log.error({ err: (err as Error).message }, 'spool append failed');
-          throw new ApiError('unavailable', {
-            message:
-              err instanceof SpoolFullError
-                ? 'The server is behind on writing events to storage; retry later.'
-                : 'The server could not make the events durable; retry later.',
-            headers: { 'retry-after': '5' },
-            cause: err,
-          });
-        }
-      }
-      metrics.eventsAccepted += result.accepted;
-      metrics.eventsRejected += result.rejected.length;
-      metrics.eventsConsentDropped += result.dropped;
-      if (result.error !== undefined) throw result.error;
+      const result = await ingest(req, route.kind);
       reply.code(200);
       return {
         success: true,
@@ -139,6 +143,22 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         rejected: result.rejected,
         ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
       };
+    });
+  }
+
+  // RudderStack's pixel API: the event and the write key are in the query string; a stored event answers an image.
+  const fromQuery = async (req: FastifyRequest) => {
+    metrics.requests++;
+    const { writeKey, event } = pixelEvent(req.query, new Date().toISOString());
+    if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No write key: a pixel carries it as ?writeKey=.' });
+    const record = registry.lookup(writeKey);
+    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+    req.ingest = { body: event, key: record };
+  };
+  for (const route of PIXEL_ROUTES) {
+    app.get(route.url, { preValidation: fromQuery }, async (req, reply) => {
+      await ingest(req, route.type);
+      return reply.code(200).header('content-type', 'image/gif').header('cache-control', 'no-store, max-age=0').send(PIXEL_GIF);
     });
   }
 }
