@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isPlainObject, SHORT_PATHS, EVENT_TYPES, type EventType } from '@cdp/protocol';
 import type { ResolvedOptions } from '../config/options.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, isApiError } from '../http/api-error.js';
 import { basicAuthUser } from '../http/auth.js';
 import { addPreflightRoute, registerCors } from '../http/cors.js';
 import type { Metrics } from '../http/metrics.js';
@@ -12,6 +12,7 @@ import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { parseJson } from '../http/json.js';
 import { decodeBody } from './body.js';
 import { PIXEL_GIF, PIXEL_ROUTES, pixelEvent } from './pixel.js';
+import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, unwrapFormData } from './posthog.js';
 import { processBatch, processSingle, type ProcessedRequest } from './process.js';
 import { registerProjectSettings } from './settings-route.js';
 
@@ -141,6 +142,37 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         success: true,
         accepted: result.accepted,
         rejected: result.rejected,
+        ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
+      };
+    });
+  }
+
+  // PostHog's capture API: the project token (our write key) is in the body; events are converted, then stored as any.
+  const fromPostHogBody = async (req: FastifyRequest) => {
+    metrics.requests++;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
+    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(text)));
+    if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No project token: send it as api_key in the body or as properties.token.' });
+    const record = registry.lookup(writeKey);
+    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+    req.ingest = { body: envelope, key: record };
+  };
+  for (const url of POSTHOG_PATHS) {
+    addPreflightRoute(app, url);
+    app.post(url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: fromPostHogBody }, async (req, reply) => {
+      let result: ProcessedRequest;
+      try {
+        result = await ingest(req, 'batch');
+      } catch (err) {
+        throw isApiError(err) ? postHogError(err) : err;
+      }
+      reply.code(200);
+      return {
+        status: 1,
+        success: true,
+        accepted: result.accepted,
+        rejected: postHogRejected(result.rejected),
         ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
       };
     });
