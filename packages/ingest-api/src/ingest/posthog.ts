@@ -80,8 +80,10 @@ function toSegment(raw: Json, properties: Json): Json {
       out['userId'] = distinctId;
       const anon = properties['$anon_distinct_id'] ?? (name === '$identify' ? deviceId(properties, distinctId) : undefined);
       if (anon !== undefined && anon !== distinctId) out['anonymousId'] = anon;
-      const set = isPlainObject(properties['$set']) ? properties['$set'] : {};
-      const once = properties['$set_once'];
+      // posthog-js sends $set and $set_once beside the properties, the server libraries inside them.
+      const setRaw = raw['$set'] ?? properties['$set'];
+      const set = isPlainObject(setRaw) ? setRaw : {};
+      const once = raw['$set_once'] ?? properties['$set_once'];
       out['traits'] = isPlainObject(once) && Object.keys(once).length > 0 ? { ...set, $set_once: once } : set;
       break;
     }
@@ -148,7 +150,8 @@ function deviceId(properties: Json, distinctId: unknown): string | undefined {
 function pageContext(properties: Json): Json {
   const page: Json = {};
   for (const [from, to] of [['$current_url', 'url'], ['$pathname', 'path'], ['$referrer', 'referrer'], ['$title', 'title']] as const) {
-    if (typeof properties[from] === 'string') page[to] = properties[from];
+    // `$direct` is PostHog's word for "no referrer".
+    if (typeof properties[from] === 'string' && properties[from] !== '$direct') page[to] = properties[from];
   }
   return page;
 }
