@@ -90,7 +90,14 @@ it('links what posthog-js sends before and after identify (gzip without a header
   const b64 = await fetch(`${api.url}/e/?compression=base64`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
   expect(b64.status).toBe(200);
 
-  const clicked = { event: 'Clicked Pay', uuid: '01900000-0000-7000-8000-000000000003', timestamp: t(3), properties: { distinct_id: 'user-7', $device_id: 'dev-1', $is_identified: true, token: token(), button: 'pay' } };
+  // posthog-js puts a capture's $set beside its properties.
+  const clicked = {
+    event: 'Clicked Pay',
+    uuid: '01900000-0000-7000-8000-000000000003',
+    timestamp: t(3),
+    properties: { distinct_id: 'user-7', $device_id: 'dev-1', $is_identified: true, token: token(), button: 'pay' },
+    $set: { tier: 'vip' },
+  };
   expect((await fetch(`${api.url}/i/v0/e/`, { method: 'POST', body: JSON.stringify(clicked) })).status).toBe(200);
   await api.flush();
 
@@ -101,7 +108,7 @@ it('links what posthog-js sends before and after identify (gzip without a header
     ['track', 'Clicked Pay', 'user-7', 'dev-1'],
   ]);
   expect(JSON.parse(stored[0]?.context ?? '')).toMatchObject({ page: { url: 'https://app.example/pay', path: '/pay' }, library: { name: 'web', version: '1.200.0' } });
-  expect(JSON.parse(stored[2]?.properties ?? '')).toEqual({ button: 'pay', $device_id: 'dev-1', $is_identified: true });
+  expect(JSON.parse(stored[2]?.properties ?? '')).toEqual({ button: 'pay', $device_id: 'dev-1', $is_identified: true, $set: { tier: 'vip' } });
   // The anonymous pageview and the identified events are one person.
   const byDevice = await profile('anonymous_id:dev-1');
   expect((await profile('user_id:user-7')).id).toBe(byDevice.id);

@@ -58,8 +58,8 @@ export function fromPostHog(body: unknown): PostHogRequest {
 
 type Json = Record<string, unknown>;
 
-/** Properties PostHog uses to carry the event's own fields; they are not event properties. */
-const ENVELOPE_PROPERTIES = new Set(['token', 'distinct_id', '$set', '$set_once', '$anon_distinct_id', 'alias', '$group_type', '$group_key', '$group_set']);
+/** Properties that carry the request's token and the event's id: never event properties. */
+const ENVELOPE_PROPERTIES = new Set(['token', 'distinct_id']);
 
 function toSegment(raw: Json, properties: Json): Json {
   const name = raw['event'];
@@ -70,8 +70,11 @@ function toSegment(raw: Json, properties: Json): Json {
   const context: Json = {};
   if (typeof properties['$lib'] === 'string') context['library'] = { name: properties['$lib'], ...(typeof properties['$lib_version'] === 'string' ? { version: properties['$lib_version'] } : {}) };
   if (typeof properties['$ip'] === 'string') context['ip'] = properties['$ip'];
+  // The properties of a track, page or screen. A `$set` there (or beside them, from posthog-js) updates the person
+  // in PostHog; here only $identify and $set events change traits, so it is kept as a property rather than lost.
   const own: Json = {};
   for (const key of Object.keys(properties)) if (!ENVELOPE_PROPERTIES.has(key)) own[key] = properties[key];
+  for (const key of ['$set', '$set_once']) if (raw[key] !== undefined && own[key] === undefined) own[key] = raw[key];
 
   switch (name) {
     case '$identify':
