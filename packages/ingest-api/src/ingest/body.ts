@@ -50,3 +50,12 @@ export async function decodeBody(raw: Buffer, contentEncoding: string | undefine
 function bodyTooLarge(maxBytes: number): ApiError {
   return new ApiError('body_too_large', { message: `The request body is larger than ${maxBytes} bytes after decompression.` });
 }
+
+/** Fastify's limit is on the bytes on the wire; gzip of incompressible data is slightly larger. */
+export function compressedBodyLimit(maxBodyBytes: number): number {
+  return maxBodyBytes + 64 * 1024;
+}
+
+export function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}

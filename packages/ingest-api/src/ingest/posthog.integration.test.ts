@@ -181,3 +181,15 @@ it('never answers 5xx to random PostHog events, and the flusher keeps going', { 
   expect(accepted).toBeGreaterThan(10); // some valid events among the random ones, so storage is exercised too
   expect(await (await fetch(`${api.url}/readyz`)).json()).toMatchObject({ flushing: 'ok' });
 });
+
+it('answers posthog-js’s remote-config and flags requests: no flags, no recordings', async () => {
+  const config = await fetch(`${api.url}/array/${token()}/config`, { headers: { origin: 'https://shop.example' } });
+  expect(config.status).toBe(200);
+  expect(config.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+  expect(await config.json()).toMatchObject({ hasFeatureFlags: false, sessionRecording: false, supportedCompression: ['gzip', 'gzip-js'] });
+  for (const path of ['/flags/?v=2', '/decide/?v=3']) {
+    const res = await fetch(`${api.url}${path}`, { method: 'POST', body: `data=${Buffer.from('{"token":"x","distinct_id":"d"}').toString('base64')}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ flags: {}, featureFlags: {}, errorsWhileComputingFlags: false });
+  }
+});

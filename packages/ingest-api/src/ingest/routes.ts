@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isPlainObject, SHORT_PATHS, EVENT_TYPES, type EventType } from '@cdp/protocol';
 import type { ResolvedOptions } from '../config/options.js';
-import { ApiError, isApiError } from '../http/api-error.js';
+import { ApiError } from '../http/api-error.js';
 import { basicAuthUser } from '../http/auth.js';
 import { addPreflightRoute, registerCors } from '../http/cors.js';
 import type { Metrics } from '../http/metrics.js';
@@ -10,10 +10,10 @@ import type { PrivacyPolicies } from '../privacy/policy.js';
 import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { parseJson } from '../http/json.js';
-import { decodeBody } from './body.js';
+import { compressedBodyLimit, decodeBody, headerValue } from './body.js';
 import { PIXEL_GIF, PIXEL_ROUTES, pixelEvent } from './pixel.js';
-import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, unwrapFormData } from './posthog.js';
-import { processBatch, processSingle, type ProcessedRequest } from './process.js';
+import { registerPostHogRoutes } from './posthog-routes.js';
+import { processBatch, processSingle, type Ingest } from './process.js';
 import { registerProjectSettings } from './settings-route.js';
 
 export interface IngestDeps {
@@ -36,10 +36,9 @@ declare module 'fastify' {
   }
 }
 
-type RouteKind = 'batch' | EventType;
 
 /** Every ingestion path and what it carries. Only the beacon path takes the key from the query string. */
-export const INGEST_ROUTES: ReadonlyArray<{ url: string; kind: RouteKind; queryKey: boolean }> = [
+export const INGEST_ROUTES: ReadonlyArray<{ url: string; kind: 'batch' | EventType; queryKey: boolean }> = [
   { url: '/v1/batch', kind: 'batch', queryKey: false },
   { url: '/v1/b', kind: 'batch', queryKey: false },
   { url: '/beacon/v1/batch', kind: 'batch', queryKey: true },
@@ -101,7 +100,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
   registerProjectSettings(app, registry);
 
   /** Validates the request's events and makes them durable; throws the request's error after its dead letters are. */
-  const ingest = async (req: FastifyRequest, kind: RouteKind): Promise<ProcessedRequest> => {
+  const ingest: Ingest = async (req, kind) => {
     const ctx = req.ingest as IngestContext;
     const facts = {
       workspaceId: ctx.key.workspaceId,
@@ -147,36 +146,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     });
   }
 
-  // PostHog's capture API: the project token (our write key) is in the body; events are converted, then stored as any.
-  const fromPostHogBody = async (req: FastifyRequest) => {
-    metrics.requests++;
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
-    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(text)));
-    if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No project token: send it as api_key in the body or as properties.token.' });
-    const record = registry.lookup(writeKey);
-    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
-    req.ingest = { body: envelope, key: record };
-  };
-  for (const url of POSTHOG_PATHS) {
-    addPreflightRoute(app, url);
-    app.post(url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: fromPostHogBody }, async (req, reply) => {
-      let result: ProcessedRequest;
-      try {
-        result = await ingest(req, 'batch');
-      } catch (err) {
-        throw isApiError(err) ? postHogError(err) : err;
-      }
-      reply.code(200);
-      return {
-        status: 1,
-        success: true,
-        accepted: result.accepted,
-        rejected: postHogRejected(result.rejected),
-        ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
-      };
-    });
-  }
+  registerPostHogRoutes(app, { ingest, registry, limits, metrics });
 
   // RudderStack's pixel API: the event and the write key are in the query string; a stored event answers an image.
   const fromQuery = async (req: FastifyRequest) => {
@@ -193,13 +163,4 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
       return reply.code(200).header('content-type', 'image/gif').header('cache-control', 'no-store, max-age=0').send(PIXEL_GIF);
     });
   }
-}
-
-/** Fastify's limit is on the bytes on the wire; gzip of incompressible data is slightly larger. */
-function compressedBodyLimit(maxBodyBytes: number): number {
-  return maxBodyBytes + 64 * 1024;
-}
-
-function headerValue(h: string | string[] | undefined): string | undefined {
-  return Array.isArray(h) ? h[0] : h;
 }

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Limits } from '@cdp/protocol';
+import { ApiError, isApiError } from '../http/api-error.js';
+import { addPreflightRoute } from '../http/cors.js';
+import { parseJson } from '../http/json.js';
+import type { Metrics } from '../http/metrics.js';
+import type { TenantRegistry } from '../tenancy/registry.js';
+import { compressedBodyLimit, decodeBody, headerValue } from './body.js';
+import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, unwrapFormData } from './posthog.js';
+import type { Ingest, ProcessedRequest } from './process.js';
+
+export interface PostHogRouteDeps {
+  ingest: Ingest;
+  registry: TenantRegistry;
+  limits: Limits;
+  metrics: Metrics;
+}
+
+/**
+ * What posthog-js asks before it captures: its remote config and its feature flags. This server has neither, and
+ * says so (no flags, no recordings, no surveys) rather than answering 404, which the browser logs as an error on
+ * every page; `supportedCompression` lets posthog-js gzip its bodies.
+ */
+const REMOTE_CONFIG = {
+  supportedCompression: ['gzip', 'gzip-js'],
+  hasFeatureFlags: false,
+  sessionRecording: false,
+  surveys: false,
+  heatmaps: false,
+  autocaptureExceptions: false,
+  siteApps: [],
+};
+/** The answer of `/flags/` (v2: `flags`) and of the older `/decide/` (`featureFlags`): no flags. */
+const NO_FLAGS = { ...REMOTE_CONFIG, flags: {}, featureFlags: {}, featureFlagPayloads: {}, errorsWhileComputingFlags: false };
+
+/** PostHog's capture API (see posthog.ts) and the two questions posthog-js asks first. */
+export function registerPostHogRoutes(app: FastifyInstance, deps: PostHogRouteDeps): void {
+  const { ingest, registry, limits, metrics } = deps;
+  // The project token (our write key) is in the body; the events are converted, then stored as any others.
+  const fromBody = async (req: FastifyRequest) => {
+    metrics.requests++;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
+    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(text)));
+    if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No project token: send it as api_key in the body or as properties.token.' });
+    const record = registry.lookup(writeKey);
+    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+    req.ingest = { body: envelope, key: record };
+  };
+  for (const url of POSTHOG_PATHS) {
+    addPreflightRoute(app, url);
+    app.post(url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: fromBody }, async (req, reply) => {
+      let result: ProcessedRequest;
+      try {
+        result = await ingest(req, 'batch');
+      } catch (err) {
+        throw isApiError(err) ? postHogError(err) : err;
+      }
+      reply.code(200);
+      return {
+        status: 1,
+        success: true,
+        accepted: result.accepted,
+        rejected: postHogRejected(result.rejected),
+        ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
+      };
+    });
+  }
+  app.get('/array/:token/config', async () => REMOTE_CONFIG);
+  for (const url of ['/flags/', '/decide/']) {
+    addPreflightRoute(app, url);
+    // The body (who is asking, in a form posthog-js may base64) is not needed to answer "no flags".
+    app.post(url, async () => NO_FLAGS);
+  }
+}
