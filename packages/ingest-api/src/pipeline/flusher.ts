@@ -4,7 +4,7 @@ import { comparePositions, type SpoolPosition } from '../spool/position.js';
 import type { Spool, SpoolBatch } from '../spool/spool.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { MessageIdDedup, dedupKey } from './dedup.js';
-import { insertPlanned } from './insert.js';
+import { insertPlan } from './insert.js';
 import { decodePlan, encodePlan } from './plan-file.js';
 import { PoisonRecordError, planBatch, type FlushPrivacy, type Plan } from './plan.js';
 import { decodeRecords } from './records.js';
@@ -53,6 +53,8 @@ interface Planned {
   plan: Plan;
   /** The plan's durable copy for a crash replay (see plan-file.ts), written while earlier batches insert. */
   recorded?: Promise<void> | undefined;
+  /** Events of the plan ClickHouse refused (moved to dead_letters by the insert). */
+  refused?: number;
 }
 
 interface DrainWaiter {
@@ -303,7 +305,10 @@ export class Flusher {
         entry.recorded = undefined;
         throw err;
       }
-      for (const insert of plan.inserts) await insertPlanned({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, insert);
+      const refused = await insertPlan({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, plan.inserts);
+      // Refused events are in dead_letters, not stored: a retry of one must not be taken for a duplicate.
+      if (refused.length > 0) this.#dedup.forget(refused);
+      entry.refused = refused.length;
       // Records of an erased person were dropped: seal the segment holding them, so that its file is deleted
       // once consumed rather than kept until the segment fills up.
       if (plan.suppressed > 0) await this.#o.spool.rotate();
@@ -315,9 +320,9 @@ export class Flusher {
       return false;
     }
     this.#unfinished.shift();
-    this.#status.insertedEvents += plan.eventCount;
+    this.#status.insertedEvents += plan.eventCount - (entry.refused ?? 0);
     this.#status.duplicates += plan.duplicates;
-    this.#status.deadLetters += plan.deadLetterCount;
+    this.#status.deadLetters += plan.deadLetterCount + (entry.refused ?? 0);
     this.#status.suppressed += plan.suppressed;
     return true;
   }

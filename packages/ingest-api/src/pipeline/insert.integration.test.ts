@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../storage/migrations.js';
 import type { ClickHouseTransport } from '../storage/transport.js';
 import { bothTransports } from '../testing/transports.js';
-import { insertPlanned } from './insert.js';
+import { insertPlan, insertPlanned } from './insert.js';
 
 /**
  * Rows ClickHouse refuses whatever the retry (values it cannot parse) are
@@ -43,5 +43,24 @@ describe.each(engines.cases)('insertPlanned on %s', (name, open) => {
       { m: `bad-${token}` },
     );
     expect(dead).toEqual([{ message_id: `bad-${token}`, code: 'storage_rejected', payload: bad }]);
+  });
+
+  it('leaves a refused event out of the message_ids ledger, so a retry of it is not taken for a duplicate', async () => {
+    const token = 'ledger';
+    const ids = [`${token}-1`, `bad-${token}`, `${token}-2`];
+    const events = ids.map((id) => (id.startsWith('bad') ? row(id, { timestamp: 'not a date at all' }) : row(id)));
+    const ledger = ids.map((id) => JSON.stringify({ workspace_id: 'w', message_id: id, received_at: at }));
+    const inserts = [
+      { table: 'events', part: 'e', lines: events },
+      { table: 'message_ids', part: 'm', lines: ledger },
+    ];
+    const deps = { transport: t, logger: pino({ level: 'silent' }) };
+    expect(await insertPlan(deps, token, inserts)).toEqual([`w\nbad-${token}`]);
+    // A crash replay of the same plan refuses and leaves out the same row (the inserts' tokens absorb the rest).
+    expect(await insertPlan(deps, token, inserts)).toEqual([`w\nbad-${token}`]);
+    const inLedger = await t.query<{ message_id: string }>('SELECT message_id FROM message_ids WHERE message_id LIKE {p:String} ORDER BY message_id', { p: `%${token}%` });
+    expect(inLedger.map((r) => r.message_id)).toEqual([`${token}-1`, `${token}-2`]);
+    const [dead] = await t.query<{ n: number }>("SELECT count() AS n FROM dead_letters WHERE message_id = {m:String}", { m: `bad-${token}` });
+    expect(Number(dead?.n)).toBe(1);
   });
 });
