@@ -17,6 +17,13 @@ export function bearerToken(header: string | undefined): string | undefined {
   return token === '' ? undefined : token;
 }
 
+/** The record of a write key; a missing, revoked or non-write key is refused (401 invalid_write_key). */
+export function writeKeyRecord(registry: TenantRegistry, key: string): KeyRecord {
+  const record = registry.lookup(key);
+  if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+  return record;
+}
+
 /**
  * Authenticates a read API request: a secret key as Bearer token. A write key
  * there is refused with 403 so that a key leaked from a web page can never read.

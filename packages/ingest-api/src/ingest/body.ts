@@ -56,6 +56,9 @@ export function compressedBodyLimit(maxBodyBytes: number): number {
   return maxBodyBytes + 64 * 1024;
 }
 
-export function headerValue(h: string | string[] | undefined): string | undefined {
-  return Array.isArray(h) ? h[0] : h;
+/** The text of a request's body (Fastify hands the ingestion routes the raw bytes), decoded as `decodeBody` does. */
+export function requestText(req: { body: unknown; headers: { 'content-encoding'?: string | string[] | undefined } }, maxBytes: number): Promise<string> {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const encoding = req.headers['content-encoding'];
+  return decodeBody(raw, Array.isArray(encoding) ? encoding[0] : encoding, maxBytes);
 }

@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Limits } from '@cdp/protocol';
 import { ApiError, isApiError } from '../http/api-error.js';
+import { writeKeyRecord } from '../http/auth.js';
 import { addPreflightRoute } from '../http/cors.js';
 import { parseJson } from '../http/json.js';
 import type { Metrics } from '../http/metrics.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
-import { compressedBodyLimit, decodeBody, headerValue } from './body.js';
+import { compressedBodyLimit, requestText } from './body.js';
 import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, unwrapFormData } from './posthog.js';
-import type { Ingest, ProcessedRequest } from './process.js';
+import type { ProcessedRequest } from './process.js';
 
 export interface PostHogRouteDeps {
-  ingest: Ingest;
+  /** Validates a `/v1/batch`-shaped body in `req.ingest` and makes its events durable (the other routes' path). */
+  ingest: (req: FastifyRequest, kind: 'batch') => Promise<ProcessedRequest>;
   registry: TenantRegistry;
   limits: Limits;
   metrics: Metrics;
@@ -39,13 +41,9 @@ export function registerPostHogRoutes(app: FastifyInstance, deps: PostHogRouteDe
   // The project token (our write key) is in the body; the events are converted, then stored as any others.
   const fromBody = async (req: FastifyRequest) => {
     metrics.requests++;
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
-    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(text)));
+    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(await requestText(req, limits.maxBodyBytes))));
     if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No project token: send it as api_key in the body or as properties.token.' });
-    const record = registry.lookup(writeKey);
-    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
-    req.ingest = { body: envelope, key: record };
+    req.ingest = { body: envelope, key: writeKeyRecord(registry, writeKey) };
   };
   for (const url of POSTHOG_PATHS) {
     addPreflightRoute(app, url);

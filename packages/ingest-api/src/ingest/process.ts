@@ -8,7 +8,6 @@ import {
   type Limits,
   type RejectedEvent,
 } from '@cdp/protocol';
-import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error.js';
 import { deadLetterRow } from '../pipeline/dead-letter.js';
 import { RECORD_DEAD_LETTER, RECORD_EVENT, encodeRecord } from '../pipeline/records.js';
@@ -39,13 +38,6 @@ function requestFacts(basics: RequestBasics, batch: { context?: RequestFacts['ba
     batchSentIso: batch.sentAt === undefined ? null : new Date(batch.sentAt).toISOString(),
   };
 }
-
-/**
- * What every ingestion route calls once its request is authenticated (`req.ingest` set): validates the events of
- * `kind` (a batch body, or one event of that type), makes them durable, and throws the request's error, if any,
- * after its dead letters are.
- */
-export type Ingest = (req: FastifyRequest, kind: 'batch' | EventType) => Promise<ProcessedRequest>;
 
 export interface ProcessedRequest {
   /** Spool lines for accepted events and dead letters, ready to append. */

@@ -3,17 +3,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isPlainObject, SHORT_PATHS, EVENT_TYPES, type EventType } from '@cdp/protocol';
 import type { ResolvedOptions } from '../config/options.js';
 import { ApiError } from '../http/api-error.js';
-import { basicAuthUser } from '../http/auth.js';
+import { basicAuthUser, writeKeyRecord } from '../http/auth.js';
 import { addPreflightRoute, registerCors } from '../http/cors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { PrivacyPolicies } from '../privacy/policy.js';
 import { SpoolFullError, type Spool } from '../spool/spool.js';
 import type { KeyRecord, TenantRegistry } from '../tenancy/registry.js';
 import { parseJson } from '../http/json.js';
-import { compressedBodyLimit, decodeBody, headerValue } from './body.js';
+import { compressedBodyLimit, requestText } from './body.js';
 import { PIXEL_GIF, PIXEL_ROUTES, pixelEvent } from './pixel.js';
 import { registerPostHogRoutes } from './posthog-routes.js';
-import { processBatch, processSingle, type Ingest } from './process.js';
+import { processBatch, processSingle, type ProcessedRequest } from './process.js';
 import { registerProjectSettings } from './settings-route.js';
 
 export interface IngestDeps {
@@ -36,8 +36,7 @@ declare module 'fastify' {
   }
 }
 
-
-/** Every ingestion path and what it carries. Only the beacon path takes the key from the query string. */
+/** Every POST ingestion path and what it carries. Of these, only the beacon path takes the key from the query string. */
 export const INGEST_ROUTES: ReadonlyArray<{ url: string; kind: 'batch' | EventType; queryKey: boolean }> = [
   { url: '/v1/batch', kind: 'batch', queryKey: false },
   { url: '/v1/b', kind: 'batch', queryKey: false },
@@ -79,11 +78,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     metrics.requests++;
     // A Basic header is checked before touching the body: bad keys cost no decompression.
     let key = basicAuthUser(req.headers.authorization);
-    let record = key === undefined ? undefined : registry.lookup(key);
-    if (key !== undefined && (record === undefined || record.kind !== 'write')) throw new ApiError('invalid_write_key');
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const text = await decodeBody(raw, headerValue(req.headers['content-encoding']), limits.maxBodyBytes);
-    const body = parseJson(text);
+    let record = key === undefined ? undefined : writeKeyRecord(registry, key);
+    const body = parseJson(await requestText(req, limits.maxBodyBytes));
     if (record === undefined) {
       key = isPlainObject(body) && typeof body['writeKey'] === 'string' ? body['writeKey'] : undefined;
       if (key === undefined && queryKey) {
@@ -91,8 +87,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         if (typeof q === 'string' && q !== '') key = q;
       }
       if (key === undefined) throw new ApiError('missing_write_key');
-      record = registry.lookup(key);
-      if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
+      record = writeKeyRecord(registry, key);
     }
     req.ingest = { body, key: record };
   };
@@ -100,7 +95,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
   registerProjectSettings(app, registry);
 
   /** Validates the request's events and makes them durable; throws the request's error after its dead letters are. */
-  const ingest: Ingest = async (req, kind) => {
+  const ingest = async (req: FastifyRequest, kind: 'batch' | EventType): Promise<ProcessedRequest> => {
     const ctx = req.ingest as IngestContext;
     const facts = {
       workspaceId: ctx.key.workspaceId,
@@ -153,9 +148,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     metrics.requests++;
     const { writeKey, event } = pixelEvent(req.query, new Date().toISOString());
     if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No write key: a pixel carries it as ?writeKey=.' });
-    const record = registry.lookup(writeKey);
-    if (record === undefined || record.kind !== 'write') throw new ApiError('invalid_write_key');
-    req.ingest = { body: event, key: record };
+    req.ingest = { body: event, key: writeKeyRecord(registry, writeKey) };
   };
   for (const route of PIXEL_ROUTES) {
     app.get(route.url, { preValidation: fromQuery }, async (req, reply) => {

@@ -53,8 +53,6 @@ interface Planned {
   plan: Plan;
   /** The plan's durable copy for a crash replay (see plan-file.ts), written while earlier batches insert. */
   recorded?: Promise<void> | undefined;
-  /** Events of the plan ClickHouse refused (moved to dead_letters by the insert). */
-  refused?: number;
 }
 
 interface DrainWaiter {
@@ -286,10 +284,9 @@ export class Flusher {
    */
   async #isolate(token: string, err: PoisonRecordError, unresolvable: Set<string>): Promise<void> {
     const cause = err.cause instanceof Error ? err.cause : undefined;
-    const inner = cause?.cause instanceof Error ? cause.cause : cause;
     // The stack without its message line: the message of an unexpected error may quote an identifier.
-    const stack = inner?.stack?.split('\n').slice(1, 6).join('\n');
-    this.#o.logger.error({ token, error: inner?.name, stack }, 'identity resolution failed on one event; written to dead_letters (resolution_failed), the batch planned again without it');
+    const stack = cause?.stack?.split('\n').slice(1, 6).join('\n');
+    this.#o.logger.error({ token, error: cause?.name, stack }, 'identity resolution failed on one event; written to dead_letters (resolution_failed), the batch planned again without it');
     unresolvable.add(err.key);
     await this.#inserting;
     for (const workspaceId of err.workspaces) this.#o.identity.forget(workspaceId);
@@ -298,7 +295,8 @@ export class Flusher {
   /** Inserts a planned batch and commits it; false when it gave up (the batch stays in the spool). */
   async #insertWithRetry(entry: Planned, deadline: number): Promise<boolean> {
     const { batch, plan } = entry;
-    const done = await this.#retrying(batch.token, deadline, async () => {
+    // The number of events ClickHouse refused (moved to dead_letters); undefined when it gave up.
+    const refusedCount = await this.#retrying(batch.token, deadline, async () => {
       try {
         await this.#o.spool.begin(batch, (entry.recorded ??= this.#record(entry)));
       } catch (err) {
@@ -308,21 +306,20 @@ export class Flusher {
       const refused = await insertPlan({ transport: this.#o.transport, logger: this.#o.logger, privacy: this.#o.privacy }, batch.token, plan.inserts);
       // Refused events are in dead_letters, not stored: a retry of one must not be taken for a duplicate.
       if (refused.length > 0) this.#dedup.forget(refused);
-      entry.refused = refused.length;
       // Records of an erased person were dropped: seal the segment holding them, so that its file is deleted
       // once consumed rather than kept until the segment fills up.
       if (plan.suppressed > 0) await this.#o.spool.rotate();
       await this.#o.spool.commit(batch);
-      return true;
+      return refused.length;
     });
-    if (done !== true) {
+    if (refusedCount === undefined) {
       this.#halted = true;
       return false;
     }
     this.#unfinished.shift();
-    this.#status.insertedEvents += plan.eventCount - (entry.refused ?? 0);
+    this.#status.insertedEvents += plan.eventCount - refusedCount;
     this.#status.duplicates += plan.duplicates;
-    this.#status.deadLetters += plan.deadLetterCount + (entry.refused ?? 0);
+    this.#status.deadLetters += plan.deadLetterCount + refusedCount;
     this.#status.suppressed += plan.suppressed;
     return true;
   }

@@ -62,7 +62,7 @@ export class PoisonRecordError extends Error {
 }
 
 /** Why an event is in dead_letters with code `resolution_failed`. */
-export const RESOLUTION_FAILED_REASON = 'Identity resolution failed on this event (a server error, logged); it is kept here, not in events.';
+const RESOLUTION_FAILED_REASON = 'Identity resolution failed on this event (a server error, logged); it is kept here, not in events.';
 
 /**
  * Turns a batch of spool records into inserts: drops messageIds already
@@ -156,11 +156,13 @@ async function resolveOrIsolate(deps: PlanDeps, records: readonly DecodedRecord[
       })),
     );
   } catch (err) {
-    const failed = err instanceof RecordResolutionError ? fresh[err.index] : undefined;
+    if (!(err instanceof RecordResolutionError)) throw err;
+    const failed = fresh[err.index];
     if (failed === undefined) throw err;
     const workspaces = new Set<string>();
     for (const r of records) workspaces.add(r.header.w);
-    throw new PoisonRecordError({ key: dedupKey(failed.header.w, failed.header.m), workspaces, cause: err });
+    // The cause is what the resolver threw, not the wrapper that located it.
+    throw new PoisonRecordError({ key: dedupKey(failed.header.w, failed.header.m), workspaces, cause: err.cause });
   }
 }
 
