@@ -1,4 +1,5 @@
 import type { AttachmentRecord, MergeRecord, ProfileRecord, TraitRecord } from '@cdp/identity-resolution';
+import { isoTime as iso } from '../storage/time.js';
 import { nextVersion } from './version.js';
 
 /** JSONEachRow lines of the identity tables, from the resolver's deltas. */
@@ -15,7 +16,6 @@ export function emptyIdentityRows(): IdentityRows {
   return { profiles: [], identities: [], merges: [], aliases: [], traits: [], warnings: [] };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function profileRow(workspaceId: string, p: ProfileRecord, deleted = 0): string {
   return JSON.stringify({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Event, EventContext, JsonObject } from '@cdp/protocol';
+import { isoTime } from '../storage/time.js';
 
 /** Request-level facts shared by every event of a request. */
 export interface RequestFacts {
@@ -64,10 +65,6 @@ export function derivedMessageId(workspaceId: string, raw: unknown, index: numbe
   return `srv-${createHash('sha256').update(`${workspaceId}\n${index}\n${JSON.stringify(raw)}`).digest('hex').slice(0, 40)}`;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 /**
  * The events-table row as one JSONEachRow line. Objects are emitted as JSON
  * and ClickHouse stores their raw text in the String columns
@@ -93,8 +90,8 @@ export function buildEventRow(event: Event, messageId: string, facts: RequestFac
     anonymous_id: event.anonymousId ?? '',
     group_id: event.type === 'group' ? event.groupId : '',
     previous_id: event.type === 'alias' ? event.previousId : '',
-    timestamp: iso(time),
-    sent_at: sentAt === undefined ? null : sentAt === facts.batchSentAt ? facts.batchSentIso : iso(sentAt),
+    timestamp: isoTime(time),
+    sent_at: sentAt === undefined ? null : sentAt === facts.batchSentAt ? facts.batchSentIso : isoTime(sentAt),
     received_at: facts.receivedIso,
     properties: event.type === 'track' || event.type === 'page' || event.type === 'screen' ? (event.properties ?? {}) : {},
     traits: event.type === 'identify' || event.type === 'group' ? (event.traits ?? {}) : {},
