@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Limits } from '@cdp/protocol';
+import type { Limits, RejectedEvent } from '@cdp/protocol';
 import { ApiError, isApiError } from '../http/api-error.js';
 import { writeKeyRecord } from '../http/auth.js';
 import { addPreflightRoute } from '../http/cors.js';
@@ -7,7 +7,7 @@ import { parseJson } from '../http/json.js';
 import type { Metrics } from '../http/metrics.js';
 import type { TenantRegistry } from '../tenancy/registry.js';
 import { compressedBodyLimit, requestText } from './body.js';
-import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, unwrapFormData } from './posthog.js';
+import { fromPostHog, POSTHOG_PATHS, postHogError, postHogRejected, refusedUpdates, unwrapFormData, type PersonUpdate } from './posthog.js';
 import type { ProcessedRequest } from './process.js';
 
 export interface PostHogRouteDeps {
@@ -38,13 +38,35 @@ const NO_FLAGS = { ...REMOTE_CONFIG, flags: {}, featureFlags: {}, featureFlagPay
 /** PostHog's capture API (see posthog.ts) and the two questions posthog-js asks first. */
 export function registerPostHogRoutes(app: FastifyInstance, deps: PostHogRouteDeps): void {
   const { ingest, registry, limits, metrics } = deps;
+  const pending = new WeakMap<FastifyRequest, { updates: PersonUpdate[]; sentAt: string | undefined }>();
   // The project token (our write key) is in the body; the events are converted, then stored as any others.
   const fromBody = async (req: FastifyRequest) => {
     metrics.requests++;
-    const { writeKey, envelope } = fromPostHog(parseJson(unwrapFormData(await requestText(req, limits.maxBodyBytes))));
+    const { writeKey, envelope, updates } = fromPostHog(parseJson(unwrapFormData(await requestText(req, limits.maxBodyBytes))));
     if (writeKey === undefined) throw new ApiError('missing_write_key', { message: 'No project token: send it as api_key in the body or as properties.token.' });
     req.ingest = { body: envelope, key: writeKeyRecord(registry, writeKey) };
+    if (updates.length > 0) pending.set(req, { updates, sentAt: envelope.sentAt });
   };
+
+  /**
+   * The person updates of the events just accepted, stored after them (an update whose event was refused is not:
+   * PostHog would not apply it either). Returns the refused updates, named at their events' `$set`.
+   */
+  const storeUpdates = async (req: FastifyRequest, refused: ReadonlySet<number>): Promise<RejectedEvent[]> => {
+    const found = pending.get(req);
+    const updates = found?.updates.filter((u) => !refused.has(u.source)) ?? [];
+    if (found === undefined || updates.length === 0 || req.ingest === null) return [];
+    req.ingest = { ...req.ingest, body: { batch: updates.map((u) => u.event), ...(found.sentAt === undefined ? {} : { sentAt: found.sentAt }) } };
+    try {
+      return refusedUpdates((await ingest(req, 'batch')).rejected, updates);
+    } catch (err) {
+      // Not durable: the client must retry (its events are deduplicated). Any other error lists the refused updates.
+      if (!isApiError(err) || err.statusCode >= 500) throw err;
+      const rejected = err.extra?.['rejected'];
+      return refusedUpdates(Array.isArray(rejected) ? (rejected as RejectedEvent[]) : [], updates);
+    }
+  };
+
   for (const url of POSTHOG_PATHS) {
     addPreflightRoute(app, url);
     app.post(url, { bodyLimit: compressedBodyLimit(limits.maxBodyBytes), preValidation: fromBody }, async (req, reply) => {
@@ -54,12 +76,13 @@ export function registerPostHogRoutes(app: FastifyInstance, deps: PostHogRouteDe
       } catch (err) {
         throw isApiError(err) ? postHogError(err) : err;
       }
+      const refusedUpdate = await storeUpdates(req, new Set(result.rejected.map((r) => r.index)));
       reply.code(200);
       return {
         status: 1,
         success: true,
         accepted: result.accepted,
-        rejected: postHogRejected(result.rejected),
+        rejected: [...postHogRejected(result.rejected), ...refusedUpdate],
         ...(result.dropped > 0 ? { dropped: result.dropped } : {}),
       };
     });

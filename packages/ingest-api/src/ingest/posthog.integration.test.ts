@@ -102,17 +102,88 @@ it('links what posthog-js sends before and after identify (gzip without a header
   await api.flush();
 
   const stored = await rows("message_id LIKE '01900000-%'", {});
-  expect(stored.map((r) => [r.type, r.event, r.user_id, r.anonymous_id])).toEqual([
-    ['page', '', '', 'dev-1'],
-    ['identify', '', 'user-7', 'dev-1'],
-    ['track', 'Clicked Pay', 'user-7', 'dev-1'],
+  expect(stored.map((r) => [r.message_id.slice(-6), r.type, r.event, r.user_id, r.anonymous_id])).toEqual([
+    ['000001', 'page', '', '', 'dev-1'],
+    ['000002', 'identify', '', 'user-7', 'dev-1'],
+    ['000003', 'track', 'Clicked Pay', 'user-7', 'dev-1'],
+    // The capture's $set, as the person update that follows it.
+    ['3:$set', 'identify', '', 'user-7', 'dev-1'],
   ]);
   expect(JSON.parse(stored[0]?.context ?? '')).toMatchObject({ page: { url: 'https://app.example/pay', path: '/pay' }, library: { name: 'web', version: '1.200.0' } });
   expect(JSON.parse(stored[2]?.properties ?? '')).toEqual({ button: 'pay', $device_id: 'dev-1', $is_identified: true, $set: { tier: 'vip' } });
-  // The anonymous pageview and the identified events are one person.
+  expect(JSON.parse(stored[3]?.traits ?? '')).toEqual({ tier: 'vip' });
+  // The anonymous pageview and the identified events are one person, with the traits of $identify and of the capture.
   const byDevice = await profile('anonymous_id:dev-1');
   expect((await profile('user_id:user-7')).id).toBe(byDevice.id);
-  expect(byDevice.traits).toMatchObject({ plan: 'gold' });
+  expect(byDevice.traits).toMatchObject({ plan: 'gold', tier: 'vip' });
+});
+
+it("applies a capture's $set and $set_once to the person, as PostHog does (posthog-js's initial properties, posthog-node's $set)", async () => {
+  const t = (s: number) => `2026-11-24T10:00:0${s}.000Z`;
+  const post = (path: string, body: unknown) => fetch(`${api.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  // posthog-js: the first event of a page load carries $set_once with the visit's initial referrer and campaign.
+  const first = {
+    event: '$pageview',
+    uuid: '01910000-0000-7000-8000-000000000001',
+    timestamp: t(1),
+    properties: { distinct_id: 'dev-9', $device_id: 'dev-9', token: token(), $current_url: 'https://app.example/?utm_source=news' },
+    $set_once: { $initial_referrer: 'https://news.example/', $initial_utm_source: 'news' },
+  };
+  const later = { ...first, uuid: '01910000-0000-7000-8000-000000000002', timestamp: t(2), $set_once: { $initial_referrer: 'https://other.example/', $initial_utm_source: 'other' } };
+  expect((await post('/e/', [first])).status).toBe(200);
+  expect((await post('/e/', [later])).status).toBe(200);
+  // A retry of the first request is stored once, its person update too.
+  expect((await post('/e/', [first])).status).toBe(200);
+  // posthog-node: capture({ properties: { $set } }) from the server, for the same person once identified.
+  const client = new PostHog(token(), { host: api.url, flushAt: 1, flushInterval: 0, fetchRetryCount: 0 });
+  client.identify({ distinctId: 'user-9', properties: { $anon_distinct_id: 'dev-9' } });
+  await client.flush();
+  client.capture({ distinctId: 'user-9', event: 'Plan Upgraded', properties: { plan: 'gold', $set: { plan: 'gold' } } });
+  await client.shutdown();
+  await api.flush();
+
+  const updates = await rows("message_id LIKE '01910000-%:$set'", {});
+  expect(updates.map((r) => [r.message_id.slice(-7), r.type, r.anonymous_id])).toEqual([
+    ['01:$set', 'identify', 'dev-9'],
+    ['02:$set', 'identify', 'dev-9'],
+  ]);
+  const person = await profile('user_id:user-9');
+  expect((await profile('anonymous_id:dev-9')).id).toBe(person.id);
+  // Set-once: the first visit's values stay.
+  expect(person.traits).toMatchObject({ $initial_referrer: 'https://news.example/', $initial_utm_source: 'news', plan: 'gold' });
+  const upgrade = await rows("user_id = 'user-9' AND type = 'identify' AND endsWith(message_id, ':$set')", {});
+  expect(upgrade.map((r) => JSON.parse(r.traits))).toEqual([{ plan: 'gold' }]);
+});
+
+it("reports a refused person update at its event's $set, and stores none for a refused event", async () => {
+  const post = (body: unknown) => fetch(`${api.url}/batch/`, { method: 'POST', body: JSON.stringify(body) });
+  const long = `01920000-${'x'.repeat(88)}`;
+  const res = await post({
+    api_key: token(),
+    batch: [
+      // The event is stored; its update's messageId (the uuid plus ":$set") is over the 100-character limit.
+      { event: 'Saved', uuid: long, distinct_id: 'user-r', properties: { $set: { a: 1 } } },
+      // A refused event: its update is not stored either.
+      { event: 'Broken', uuid: '01920000-0000-7000-8000-000000000002', distinct_id: 'user-r', timestamp: 'soon', properties: { $set: { b: 2 } } },
+      { event: 'Fine', uuid: '01920000-0000-7000-8000-000000000003', distinct_id: 'user-r', properties: { $set: { c: 3 } } },
+    ],
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { accepted: number; rejected: Array<{ index: number; code: string; path: string; message: string }> };
+  expect(body.accepted).toBe(2);
+  expect(body.rejected.map((r) => [r.index, r.code, r.path])).toEqual([
+    [1, 'invalid_event', 'batch[1].timestamp'],
+    [0, 'invalid_event', 'batch[0].$set'],
+  ]);
+  expect(body.rejected[1]?.message).toMatch(/^batch\[0\]\.\$set: the person update this event carries was refused: messageId/);
+  await api.flush();
+  const stored = await rows("user_id = 'user-r'", {});
+  expect(stored.map((r) => [r.event, r.type, r.message_id.endsWith(':$set')]).sort()).toEqual([
+    ['', 'identify', true],
+    ['Fine', 'track', false],
+    ['Saved', 'track', false],
+  ]);
+  expect((await profile('user_id:user-r')).traits).toEqual({ c: 3 });
 });
 
 it('answers bad PostHog requests with errors named in PostHog fields', async () => {

@@ -15,6 +15,15 @@ export interface PostHogRequest {
   writeKey: string | undefined;
   /** A `/v1/batch` body: `{ batch, sentAt? }`. */
   envelope: { batch: unknown[]; sentAt?: string };
+  /** The person updates some of the events carry (see `personUpdate`), each with the index of its event. */
+  updates: PersonUpdate[];
+}
+
+export interface PersonUpdate {
+  /** Index of the event in the request. */
+  source: number;
+  /** The identify event that carries the update. */
+  event: Record<string, unknown>;
 }
 
 /** The JSON text of a body posthog-js sent form-encoded and base64'd (`data=<base64>`), else the text itself. */
@@ -41,6 +50,7 @@ export function fromPostHog(body: unknown): PostHogRequest {
     throw new ApiError('invalid_body', { message: 'Expected a PostHog event, an array of events, or { api_key, batch: [...] }.' });
   }
   let writeKey = typeof envelopeToken === 'string' && envelopeToken !== '' ? envelopeToken : undefined;
+  const updates: PersonUpdate[] = [];
   const batch = events.map((raw, i) => {
     if (!isPlainObject(raw)) return raw;
     const properties = isPlainObject(raw['properties']) ? raw['properties'] : {};
@@ -51,9 +61,35 @@ export function fromPostHog(body: unknown): PostHogRequest {
       }
       writeKey = token;
     }
-    return toSegment(raw, properties);
+    const event = toSegment(raw, properties);
+    const update = personUpdate(raw, properties, event);
+    if (update !== undefined) updates.push({ source: i, event: update });
+    return event;
   });
-  return { writeKey, envelope: { batch, ...(typeof sentAt === 'string' ? { sentAt } : {}) } };
+  return { writeKey, envelope: { batch, ...(typeof sentAt === 'string' ? { sentAt } : {}) }, updates };
+}
+
+/** A plain object with at least one key, else undefined. */
+function nonEmpty(value: unknown): Json | undefined {
+  return isPlainObject(value) && Object.keys(value).length > 0 ? value : undefined;
+}
+
+/**
+ * In PostHog a `$set` or `$set_once` on any event updates the person: posthog-js sends its `$initial_*` referrer and
+ * campaign properties as `$set_once` on the first event of each page load, and `capture(name, props, { $set })` sets
+ * properties with an event. Here traits change through identify events (which an unmerge replays), so a track, page
+ * or screen carrying them is followed by an identify of the same person, at the same time, with those traits. Its
+ * messageId is the event's plus `:$set`, so a retry is deduplicated like the event.
+ */
+function personUpdate(raw: Json, properties: Json, event: Json): Json | undefined {
+  if (event['type'] !== 'track' && event['type'] !== 'page' && event['type'] !== 'screen') return undefined;
+  const set = nonEmpty(raw['$set'] ?? properties['$set']);
+  const once = nonEmpty(raw['$set_once'] ?? properties['$set_once']);
+  if (set === undefined && once === undefined) return undefined;
+  const update: Json = { type: 'identify', traits: once === undefined ? set : { ...set, $set_once: once } };
+  for (const key of ['userId', 'anonymousId', 'originalTimestamp', 'context'] as const) if (event[key] !== undefined) update[key] = event[key];
+  if (typeof event['messageId'] === 'string') update['messageId'] = `${event['messageId']}:$set`;
+  return update;
 }
 
 type Json = Record<string, unknown>;
@@ -70,8 +106,8 @@ function toSegment(raw: Json, properties: Json): Json {
   const context: Json = {};
   if (typeof properties['$lib'] === 'string') context['library'] = { name: properties['$lib'], ...(typeof properties['$lib_version'] === 'string' ? { version: properties['$lib_version'] } : {}) };
   if (typeof properties['$ip'] === 'string') context['ip'] = properties['$ip'];
-  // The properties of a track, page or screen. A `$set` there (or beside them, from posthog-js) updates the person
-  // in PostHog; here only $identify and $set events change traits, so it is kept as a property rather than lost.
+  // The properties of a track, page or screen. A `$set` there (or beside them, from posthog-js) stays among them, as in
+  // PostHog, and also becomes the traits of an identify stored after the event (see personUpdate).
   const own: Json = {};
   for (const key of Object.keys(properties)) if (!ENVELOPE_PROPERTIES.has(key)) own[key] = properties[key];
   for (const key of ['$set', '$set_once']) if (raw[key] !== undefined && own[key] === undefined) own[key] = raw[key];
@@ -183,6 +219,15 @@ export function postHogPath(text: string): string {
 
 export function postHogRejected(rejected: readonly RejectedEvent[]): RejectedEvent[] {
   return rejected.map((r) => ({ ...r, message: postHogPath(r.message), ...(r.path === undefined ? {} : { path: postHogPath(r.path) }) }));
+}
+
+/** Refused person updates (see personUpdate), reported at their events' `$set`. */
+export function refusedUpdates(rejected: readonly RejectedEvent[], updates: readonly PersonUpdate[]): RejectedEvent[] {
+  return rejected.map((r) => {
+    const source = updates[r.index]?.source ?? r.index;
+    const path = `batch[${source}].$set`;
+    return { ...r, index: source, path, message: `${path}: the person update this event carries was refused: ${r.message.replace(/^batch\[\d+\][.:]?\s*/, '')}` };
+  });
 }
 
 /** The same error, its message, path and rejected events named in PostHog's fields. */
