@@ -46,13 +46,20 @@ function parseSettings(text: string): WorkspaceSettings {
 /** Key ids of the keys given by CDP_WRITE_KEY / CDP_SECRET_KEY; replaced when the variable changes. */
 const ENV_KEY_ID: Record<KeyKind, string> = { write: 'key_env_write', secret: 'key_env_secret' };
 
+/** Most write keys whose hashes are memoized (then the memo starts over). */
+const WRITE_KEY_MEMO = 1_000;
+
 /**
  * Workspaces and their keys, cached in memory (every request authenticates)
- * and persisted in ClickHouse. Only key hashes are stored or kept.
+ * and persisted in ClickHouse. Only key hashes are stored. In memory, the
+ * hash of each live write key presented lately is memoized by the key: a
+ * SHA-256 per request cost ~8 µs here, and write keys are public (shipped in
+ * apps and web pages). Secret keys and unknown keys are hashed every time.
  */
 export class TenantRegistry {
   readonly #transport: ClickHouseTransport;
   #keys = new Map<string, KeyInfo>();
+  readonly #writeKeyHashes = new Map<string, string>();
   #workspaces = new Map<string, Workspace>();
   #settings = new Map<string, { settings: WorkspaceSettings; version: number }>();
 
@@ -97,8 +104,14 @@ export class TenantRegistry {
 
   /** The live key record for a presented key, if any. */
   lookup(key: string): KeyRecord | undefined {
-    const info = this.#keys.get(hashKey(key));
+    const known = this.#writeKeyHashes.get(key);
+    const hash = known ?? hashKey(key);
+    const info = this.#keys.get(hash);
     if (info === undefined || info.revoked || !this.#workspaces.has(info.workspaceId)) return undefined;
+    if (known === undefined && info.kind === 'write') {
+      if (this.#writeKeyHashes.size >= WRITE_KEY_MEMO) this.#writeKeyHashes.clear();
+      this.#writeKeyHashes.set(key, hash);
+    }
     return info;
   }
 
