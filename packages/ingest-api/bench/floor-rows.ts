@@ -1,5 +1,6 @@
 import { validateEvent, type Event } from '@cdp/protocol';
-import { buildEventRow, eventContext, eventTime, type RequestFacts } from '../src/ingest/event-row.js';
+import { buildEventRow, eventContext, eventTime } from '../src/ingest/event-row.js';
+import { requestFacts } from '../src/ingest/process.js';
 
 /** The floor's events table: the columns issue 2 mandates (and the row builder writes), the API's sort key. */
 export function floorEventsTable(engine = 'MergeTree ORDER BY (workspace_id, profile_id, timestamp, message_id)', name = 'events'): string {
@@ -14,18 +15,7 @@ export function floorEventsTable(engine = 'MergeTree ORDER BY (workspace_id, pro
 
 /** Validates each event with the protocol's zod schema and, when `withRows`, builds its events-table row. */
 export function floorRows(raw: readonly unknown[], options: { type?: Event['type']; withRows: boolean }): { rows: string[]; invalid: number } {
-  const receivedAt = Date.now();
-  const facts: RequestFacts = {
-    workspaceId: 'ws',
-    keyId: 'key',
-    receivedAt,
-    receivedIso: new Date(receivedAt).toISOString(),
-    batchContext: undefined,
-    batchIntegrations: undefined,
-    batchSentAt: undefined,
-    batchSentIso: null,
-    ip: undefined,
-  };
+  const facts = requestFacts({ workspaceId: 'ws', keyId: 'key', receivedAt: Date.now(), ip: undefined }, {});
   const rows: string[] = [];
   let invalid = 0;
   for (const input of raw) {

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import type { Event } from '@cdp/protocol';
 import { createApp } from '../src/app.js';
 import { identityRow, profileRow, traitRow } from '../src/identity/rows.js';
-import { buildEventRow, type RequestFacts } from '../src/ingest/event-row.js';
+import { buildEventRow } from '../src/ingest/event-row.js';
+import { requestFacts } from '../src/ingest/process.js';
 import { storedEventRow } from '../src/pipeline/plan.js';
 import { postPrivacyRequest, waitForRequest } from '../src/privacy/test-helpers.js';
 
@@ -67,17 +68,7 @@ try {
       for (let i = 0; i < perPerson && written < EVENTS; i++, written++) {
         const messageId = `bench-${p}-${i}`;
         const receivedAt = at + i * 3_600_000;
-        const facts: RequestFacts = {
-          workspaceId: WS,
-          keyId: 'key_env_write',
-          receivedAt,
-          receivedIso: new Date(receivedAt).toISOString(),
-          batchContext: undefined,
-          batchIntegrations: undefined,
-          batchSentAt: undefined,
-          batchSentIso: null,
-          ip: undefined,
-        };
+        const facts = requestFacts({ workspaceId: WS, keyId: 'key_env_write', receivedAt, ip: undefined }, {});
         const event: Event = {
           type: 'track',
           event: i % 10 === 0 ? 'Transfer Sent' : 'Screen Viewed',

@@ -24,7 +24,8 @@ const ROW_ALLOWANCE_BYTES = 1_024;
 /** What the route knows about a request before looking at the body. */
 export type RequestBasics = Pick<RequestFacts, 'workspaceId' | 'keyId' | 'receivedAt' | 'ip'>;
 
-function requestFacts(basics: RequestBasics, batch: { context?: RequestFacts['batchContext']; integrations?: RequestFacts['batchIntegrations']; sentAt?: number }): RequestFacts {
+/** The facts every event of a request shares (batch-level defaults included). */
+export function requestFacts(basics: RequestBasics, batch: { context?: RequestFacts['batchContext']; integrations?: RequestFacts['batchIntegrations']; sentAt?: number }): RequestFacts {
   // Fields listed rather than spread: this runs once per request on the hot path.
   return {
     workspaceId: basics.workspaceId,
