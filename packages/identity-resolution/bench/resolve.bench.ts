@@ -1,6 +1,7 @@
 /**
- * Resolutions per second, in-process, with a realistic mix, against a bare Map-lookup baseline
- * measured in the same run (the machine is shared: compare ratios, not absolute figures).
+ * Resolutions per second, in-process, with a realistic mix, against a bare Map-lookup baseline and
+ * the floor of reads-floor.ts (the graph work alone), both measured in the same run (the machine is
+ * shared: compare ratios, not absolute figures).
  *
  *   pnpm bench:identity   (root; env BENCH_EVENTS, BENCH_ROUNDS, BENCH_USERS override the sizes,
  *                          BENCH_PATHS=mix,track,... runs only some rows)
@@ -21,6 +22,7 @@ import {
   toResolveInput,
   type ResolveInput,
 } from '../src/index.js';
+import { ReadsFloor } from './reads-floor.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 500_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
@@ -106,8 +108,8 @@ const only = (kind: Kind) => toBatches(events.filter((_, i) => kinds[i] === kind
 const subsets = { track: only('track'), identify: only('identify'), merge: only('merge') };
 const count = (batches: readonly string[]) => batches.reduce((n, b) => n + (JSON.parse(b) as unknown[]).length, 0);
 
-function freshResolver(): Resolver {
-  const resolver = new Resolver({ config, store: new MemoryIdentityStore() });
+function freshResolver(store = new MemoryIdentityStore()): Resolver {
+  const resolver = new Resolver({ config, store });
   for (const e of warmup) resolver.resolveEvent(e);
   for (const e of anonymousOnly) resolver.resolveEvent(e);
   return resolver;
@@ -167,6 +169,30 @@ function baseline(): Timing {
   });
 }
 
+/** The floor (reads-floor.ts): the graph reads and writes any resolver must do, over the same state. */
+function floor(): Timing {
+  const store = new MemoryIdentityStore();
+  freshResolver(store);
+  const least = new ReadsFloor(store.snapshot());
+  return timeBatches(mix, asIs, function timedFloor(batch) {
+    let length = 0;
+    for (const e of batch) length += least.resolve(e).length;
+    return length;
+  });
+}
+
+/** The floor must give the resolver's profile for every event of the mix, or it would time less work. */
+function checkFloor(): void {
+  const store = new MemoryIdentityStore();
+  const resolver = freshResolver(store);
+  const least = new ReadsFloor(store.snapshot());
+  for (const json of mix) {
+    for (const e of JSON.parse(json) as ResolvableEvent[]) {
+      if (least.resolve(e) !== resolver.resolveEvent(e).profileId) throw new Error(`the floor resolved ${e.messageId} differently`);
+    }
+  }
+}
+
 function fullPath(batches: readonly string[] = mix): Timing {
   const resolver = freshResolver();
   return timeBatches(batches, asIs, function timedResolveEvents(batch) {
@@ -205,6 +231,7 @@ interface Path {
 const path = (name: string, events: number, run: () => Timing): Path => ({ name, events, run, timings: [] });
 const paths: Record<string, Path> = {
   baseline: path('baseline (Map.get per event)', EVENTS, baseline),
+  floor: path('floor: the graph work any resolver must do, the mix (reads-floor.ts)', EVENTS, floor),
   mix: path('resolveEvent, the mix', EVENTS, () => fullPath()),
   api: path('toResolveInput + resolve, the mix (the ingestion API calls)', EVENTS, () => apiPath()),
   resolve: path('resolve, the mix (extraction untimed)', EVENTS, resolveOnly),
@@ -213,11 +240,12 @@ const paths: Record<string, Path> = {
   identify: path('resolveEvent, identify events only (15%)', count(subsets.identify), () => fullPath(subsets.identify)),
   merge: path('resolveEvent, merging identify events only (5%)', count(subsets.merge), () => fullPath(subsets.merge)),
 };
-// BENCH_PATHS=mix,track runs only those rows (e.g. under --cpu-prof); the baseline always runs.
-const wanted = new Set(['baseline', ...(process.env['BENCH_PATHS'] ?? Object.keys(paths).join(',')).split(',')]);
+// BENCH_PATHS=mix,track runs only those rows (e.g. under --cpu-prof); the baseline and the floor always run.
+const wanted = new Set(['baseline', 'floor', ...(process.env['BENCH_PATHS'] ?? Object.keys(paths).join(',')).split(',')]);
 const selected = Object.entries(paths)
   .filter(([key]) => wanted.has(key))
   .map(([, p]) => p);
+checkFloor();
 const loadBefore = loadavg();
 for (let round = 0; round < ROUNDS; round++) {
   for (const p of selected) p.timings.push(p.run());
@@ -228,18 +256,21 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 const rate = (p: Path, of: (t: Timing) => number) => p.events / median(p.timings.map(of));
 const baselinePath = paths['baseline']!;
+const floorPath = paths['floor']!;
 console.log(
   `node ${process.version}, ${EVENTS.toLocaleString('en-US')} events x ${ROUNDS} rounds, ` +
     `${USERS.toLocaleString('en-US')} known users, batches of ${BATCH}; ` +
     `load average ${load(loadBefore)} before, ${load(loadAfter)} after`,
 );
-console.log('| path | median events/s | best events/s | median events/CPU-s | baseline / path (wall) | (CPU) |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| path | median events/s | best events/s | median events/CPU-s | baseline / path (wall) | (CPU) | % of the floor (CPU) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const p of selected) {
   const wall = rate(p, (t) => t.wall);
   const cpu = rate(p, (t) => t.cpu);
   const best = p.events / Math.min(...p.timings.map((t) => t.wall));
   const ratioWall = rate(baselinePath, (t) => t.wall) / wall;
   const ratioCpu = rate(baselinePath, (t) => t.cpu) / cpu;
-  console.log(`| ${p.name} | ${fmt(wall)} | ${fmt(best)} | ${fmt(cpu)} | ${ratioWall.toFixed(1)}x | ${ratioCpu.toFixed(1)}x |`);
+  // Only rows over the mix compare with the floor, which runs the mix.
+  const ofFloor = p.events === EVENTS && p !== baselinePath ? `${((cpu / rate(floorPath, (t) => t.cpu)) * 100).toFixed(0)}%` : '–';
+  console.log(`| ${p.name} | ${fmt(wall)} | ${fmt(best)} | ${fmt(cpu)} | ${ratioWall.toFixed(1)}x | ${ratioCpu.toFixed(1)}x | ${ofFloor} |`);
 }

@@ -11,7 +11,8 @@
  * the engine's included) per event, and how busy the whole machine was. Last, with no load
  * running, the engine alone: the same rows inserted in-process, 10,000 per insert, into a `Null`
  * table (ClickHouse parses the JSONEachRow and discards it), into the floor's MergeTree table, and
- * into the API's own `events` and `identities` tables.
+ * into the API's own tables: `events` without and with profile ids (with one, the `profile_activity`
+ * view adds its row), and `identities` and `profiles`, the rows ID mapping adds for a new device.
  *
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_ENGINE_ONLY=1 (only
  * the engine-alone table).
@@ -21,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identityRow } from '../src/identity/rows.js';
+import { identityRow, profileRow } from '../src/identity/rows.js';
 import { ChdbTransport } from '../src/storage/chdb-transport.js';
 import { migrate } from '../src/storage/migrations.js';
 import { startChildServer, type ChildServer } from '../src/testing/child-server.js';
@@ -134,23 +135,34 @@ async function main(): Promise<void> {
 const ENGINE_ROWS = 200_000;
 const PER_INSERT = 10_000;
 
+/** A UUID-shaped profile id (the API's are UUIDs: the activity view keys them as such). */
+function profileUuid(n: number): string {
+  const h = createHash('sha256').update(`p-${n}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+const lines = (rows: readonly string[]) => Buffer.from(`${rows.join('\n')}\n`);
+
 /**
  * The embedded engine alone, in this process, with no load running: CPU per row of the floor's inserts,
- * and of the API's own tables (after its migrations): `events` as the API defines it, and the
- * `identities` row ID mapping adds for each identifier it has not seen before.
+ * and of the API's own tables (after its migrations): `events` as the API defines it, without a profile
+ * (ID mapping off) and with a new profile per row (on, every device new), and the `identities` and
+ * `profiles` rows ID mapping adds for a new device.
  */
 async function engineAlone(): Promise<string[]> {
   const next = bodyFactory('batch', 'engine');
   const events: Buffer[] = [];
+  const withProfiles: Buffer[] = [];
   const identities: Buffer[] = [];
+  const profiles: Buffer[] = [];
   for (let n = 0; n < ENGINE_ROWS; n += PER_INSERT) {
     const rows: string[] = [];
     while (rows.length < PER_INSERT) rows.push(...floorRows((JSON.parse(next()) as { batch: unknown[] }).batch, { withRows: true }).rows);
-    events.push(Buffer.from(`${rows.join('\n')}\n`));
-    const ids = rows.map((_, i) =>
-      identityRow('ws', { type: 'anonymous_id', value: `a-${n + i}`, profileId: createHash('sha256').update(`p-${n + i}`).digest('hex').slice(0, 32), messageId: `engine-${n + i}`, at: Date.now() }),
-    );
-    identities.push(Buffer.from(`${ids.join('\n')}\n`));
+    const ids = rows.map((_, i) => profileUuid(n + i));
+    events.push(lines(rows));
+    withProfiles.push(lines(rows.map((row, i) => `{"profile_id":"${ids[i]}",${row.slice(1)}`)));
+    identities.push(lines(ids.map((profileId, i) => identityRow('ws', { type: 'anonymous_id', value: `a-${n + i}`, profileId, messageId: `engine-${n + i}`, at: Date.now() }))));
+    profiles.push(lines(ids.map((profileId, i) => profileRow('ws', { profileId, createdAt: Date.now(), createdBy: `engine-${n + i}` }))));
   }
   const dir = mkdtempSync(join(tmpdir(), 'cdp-bench-engine-'));
   const store = await ChdbTransport.open({ path: dir, database: 'floor' });
@@ -169,7 +181,9 @@ async function engineAlone(): Promise<string[]> {
       ['parse_only', events, "a `Null` table (the floor's rows parsed, then discarded)"],
       ['floor_events', events, "the floor's MergeTree table"],
       ['events', events, "the API's `events` table (the same rows)"],
+      ['events', withProfiles, "the API's `events` table, each row with a new profile id (ID mapping on, new devices: the `profile_activity` view adds a row)"],
       ['identities', identities, "the API's `identities` table (one row per new identifier)"],
+      ['profiles', profiles, "the API's `profiles` table (one row per new profile)"],
     ] as const) {
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
