@@ -10,7 +10,7 @@
  * folded. Nothing else: no normalization beyond lower-casing, no blocked values, limits or caps, no
  * duplicate check, no deltas or result objects.
  */
-import type { IdentitySnapshot } from '../src/index.js';
+import type { MemoryIdentityStore } from '../src/index.js';
 
 interface Version {
   value: unknown;
@@ -31,21 +31,18 @@ export interface FloorEvent {
   readonly timestamp: number;
 }
 
-/** The graph of a store snapshot in the floor's layout (built untimed, once per round). */
+/** The graph of a store in the floor's layout (built untimed, once per round). */
 export class ReadsFloor {
   readonly #owners = new Map<string, Map<string, FloorProfile>>();
 
-  constructor(snapshot: IdentitySnapshot) {
-    for (const p of snapshot.profiles) {
-      const profile: FloorProfile = { id: p.id, members: [], traits: new Map() };
-      for (const text of p.identifiers) {
-        const colon = text.indexOf(':');
-        const type = text.slice(0, colon);
-        const value = text.slice(colon + 1);
+  constructor(store: MemoryIdentityStore) {
+    for (const id of store.profileIds()) {
+      const profile: FloorProfile = { id, members: [], traits: new Map() };
+      for (const { type, value } of store.identifiersOf(id)) {
         profile.members.push({ type, value });
         this.#map(type).set(value, profile);
       }
-      for (const [key, v] of Object.entries(p.traits)) profile.traits.set(key, { value: v.value, at: v.at });
+      for (const [key, v] of store.traits(id)) profile.traits.set(key, { value: v.value, at: v.at });
     }
   }
 

@@ -169,11 +169,16 @@ function baseline(): Timing {
   });
 }
 
-/** The floor (reads-floor.ts): the graph reads and writes any resolver must do, over the same state. */
-function floor(): Timing {
+/** The floor (reads-floor.ts) over the state of a fresh resolver, and that resolver. */
+function freshFloor(): { least: ReadsFloor; resolver: Resolver } {
   const store = new MemoryIdentityStore();
-  freshResolver(store);
-  const least = new ReadsFloor(store.snapshot());
+  const resolver = freshResolver(store);
+  return { least: new ReadsFloor(store), resolver };
+}
+
+/** The floor: the graph reads and writes any resolver must do, over the same state. */
+function floor(): Timing {
+  const { least } = freshFloor();
   return timeBatches(mix, asIs, function timedFloor(batch) {
     let length = 0;
     for (const e of batch) length += least.resolve(e).length;
@@ -183,9 +188,7 @@ function floor(): Timing {
 
 /** The floor must give the resolver's profile for every event of the mix, or it would time less work. */
 function checkFloor(): void {
-  const store = new MemoryIdentityStore();
-  const resolver = freshResolver(store);
-  const least = new ReadsFloor(store.snapshot());
+  const { least, resolver } = freshFloor();
   for (const json of mix) {
     for (const e of JSON.parse(json) as ResolvableEvent[]) {
       if (least.resolve(e) !== resolver.resolveEvent(e).profileId) throw new Error(`the floor resolved ${e.messageId} differently`);

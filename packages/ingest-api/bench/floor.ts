@@ -17,11 +17,11 @@
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_ENGINE_ONLY=1 (only
  * the engine-alone table).
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashToUuid } from '@cdp/identity-resolution';
 import { identityRow, profileRow } from '../src/identity/rows.js';
 import { ChdbTransport } from '../src/storage/chdb-transport.js';
 import { migrate } from '../src/storage/migrations.js';
@@ -135,12 +135,6 @@ async function main(): Promise<void> {
 const ENGINE_ROWS = 200_000;
 const PER_INSERT = 10_000;
 
-/** A UUID-shaped profile id (the API's are UUIDs: the activity view keys them as such). */
-function profileUuid(n: number): string {
-  const h = createHash('sha256').update(`p-${n}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
 const lines = (rows: readonly string[]) => Buffer.from(`${rows.join('\n')}\n`);
 
 /**
@@ -158,7 +152,8 @@ async function engineAlone(): Promise<string[]> {
   for (let n = 0; n < ENGINE_ROWS; n += PER_INSERT) {
     const rows: string[] = [];
     while (rows.length < PER_INSERT) rows.push(...floorRows((JSON.parse(next()) as { batch: unknown[] }).batch, { withRows: true }).rows);
-    const ids = rows.map((_, i) => profileUuid(n + i));
+    // UUIDs, as the API's profile ids are (the activity view keys them as such).
+    const ids = rows.map((_, i) => hashToUuid(`p-${n + i}`));
     events.push(lines(rows));
     withProfiles.push(lines(rows.map((row, i) => `{"profile_id":"${ids[i]}",${row.slice(1)}`)));
     identities.push(lines(ids.map((profileId, i) => identityRow('ws', { type: 'anonymous_id', value: `a-${n + i}`, profileId, messageId: `engine-${n + i}`, at: Date.now() }))));
